@@ -1,0 +1,69 @@
+"""Generator options: one set of names for the Pants fields and the protoc plugin parameter.
+
+The protoc parameter is `key=value` pairs separated by commas; `outputs` may repeat, e.g.
+`--ssegen_opt=outputs=openapi,openapi_version=3.2,openapi_format=json`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Dict, List, Tuple
+
+from ssegen.errors import OptionsError
+
+# The outputs that exist today; every generator added to ssegen joins this tuple.
+OUTPUTS = ("openapi",)
+OPENAPI_VERSIONS = ("3.1", "3.2")
+OPENAPI_FORMATS = ("yaml", "json")
+
+
+@dataclass(frozen=True)
+class Options:
+    outputs: Tuple[str, ...] = OUTPUTS
+    # OpenAPI 3.1 describes a stream as text/event-stream plus x-sse-event-schema; 3.2 has itemSchema.
+    openapi_version: str = "3.1"
+    openapi_format: str = "yaml"
+    # One document for every service of the run instead of one per service.
+    openapi_bundle: bool = False
+    openapi_bundle_name: str = "openapi"
+    openapi_title: str = ""
+    openapi_info_version: str = "1.0.0"
+
+    @classmethod
+    def parse(cls, parameter: str) -> "Options":
+        values: Dict[str, object] = {}
+        outputs: List[str] = []
+        known = {f.name: f for f in fields(cls)}
+        for item in [p.strip() for p in parameter.split(",") if p.strip()]:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise OptionsError(f"option {item!r} has no value; write it as key=value.")
+            if key not in known:
+                raise OptionsError(f"unknown option {key!r}; known options: {', '.join(sorted(known))}.")
+            if key == "outputs":
+                outputs.append(value)
+            elif known[key].type in (bool, "bool"):
+                if value not in ("true", "false"):
+                    raise OptionsError(f"option {key} must be true or false, not {value!r}.")
+                values[key] = value == "true"
+            else:
+                values[key] = value
+        options = replace(cls(), **values)  # type: ignore[arg-type]
+        if outputs:
+            options = replace(options, outputs=tuple(sorted(set(outputs))))
+        options.validate()
+        return options
+
+    def validate(self) -> None:
+        for output in self.outputs:
+            if output not in OUTPUTS:
+                raise OptionsError(f"unknown output {output!r}; choose from {', '.join(OUTPUTS)}.")
+        if self.openapi_version not in OPENAPI_VERSIONS:
+            raise OptionsError(
+                f"openapi_version must be one of {', '.join(OPENAPI_VERSIONS)}, not {self.openapi_version!r}."
+            )
+        if self.openapi_format not in OPENAPI_FORMATS:
+            raise OptionsError(
+                f"openapi_format must be one of {', '.join(OPENAPI_FORMATS)}, not {self.openapi_format!r}."
+            )
+        if not self.openapi_bundle_name or "/" in self.openapi_bundle_name:
+            raise OptionsError("openapi_bundle_name must be a plain file name without extension, e.g. openapi.")

@@ -1,0 +1,6 @@
+def target_types():
+    return []
+
+
+def rules():
+    return []
