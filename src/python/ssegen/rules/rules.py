@@ -1,0 +1,236 @@
+"""Codegen rules: one generator process per library, shared by every language target it generates."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import List, Tuple
+
+import ssegen
+from pants.backend.codegen.protobuf.target_types import ProtobufSourceField
+from pants.backend.python.target_types import EntryPoint
+from pants.backend.python.util_rules import pex
+from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
+from pants.backend.python.util_rules.pex import PexRequest, VenvPex, VenvPexProcess
+from pants.backend.python.util_rules.pex_requirements import PexRequirements
+from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.core.util_rules.stripped_source_files import StrippedSourceFiles
+from pants.engine.fs import AddPrefix, CreateDigest, Digest, DigestSubset, FileContent, PathGlobs, RemovePrefix, Snapshot
+from pants.engine.process import FallibleProcessResult
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import (
+    GeneratedSources,
+    GeneratedTargets,
+    GenerateSourcesRequest,
+    GenerateTargetsRequest,
+    SourcesField,
+    TransitiveTargets,
+    TransitiveTargetsRequest,
+)
+from pants.engine.unions import UnionMembership, UnionRule
+from pants.source.source_root import SourceRoot, SourceRootRequest, SourceRootsRequest, SourceRootsResult
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from ssegen.rules.subsystem import SsegenSubsystem
+from ssegen.rules.target_types import (
+    LANGUAGE_TARGETS,
+    GeneratorOptionField,
+    SseOpenApiInputField,
+    SseOpenApiSourcesField,
+    SseOutputsField,
+    SseProtoLibrarySourcesField,
+    SseProtoLibraryTarget,
+    SseProtoSourcesField,
+    languages_of,
+)
+
+_OUT = "__ssegen_out"
+# The generator package as shipped into the tool PEX: its modules, templates and bundled protos.
+_SHIPPED_SUFFIXES = (".py", ".mako", ".proto")
+
+
+class SsegenGenerationFailed(Exception):
+    """The protos or their annotations have a problem; the message says where and how to fix it."""
+
+
+@dataclass(frozen=True)
+class SsegenTool:
+    pex: VenvPex
+
+
+def generator_files() -> List[Tuple[str, bytes]]:
+    """(path in the PEX, content) of every file of the generator package, in a stable order.
+
+    The Pants plugin (`ssegen.rules`) and tests stay out: the tool does not need them, and leaving
+    them out keeps the PEX, and so every codegen cache key, unchanged when only they change.
+    """
+    root = os.path.dirname(os.path.abspath(ssegen.__file__))
+    files = []
+    for directory, subdirs, names in os.walk(root, followlinks=True):
+        subdirs[:] = sorted(d for d in subdirs if d not in ("rules", "__pycache__"))
+        for name in sorted(names):
+            if name.endswith(_SHIPPED_SUFFIXES) and not name.endswith("_test.py") and name != "conftest.py":
+                path = os.path.join(directory, name)
+                with open(path, "rb") as f:
+                    files.append((os.path.join("ssegen", os.path.relpath(path, root)), f.read()))
+    return files
+
+
+@rule(desc="Build the ssegen generator", level=LogLevel.DEBUG)
+async def build_ssegen_tool(subsystem: SsegenSubsystem) -> SsegenTool:
+    sources = await Get(Digest, CreateDigest(FileContent(path, content) for path, content in generator_files()))
+    venv_pex = await Get(
+        VenvPex,
+        PexRequest(
+            output_filename="ssegen.pex",
+            internal_only=True,
+            requirements=PexRequirements(subsystem.requirements, description_of_origin="[ssegen].requirements"),
+            interpreter_constraints=InterpreterConstraints(subsystem.interpreter_constraints),
+            main=EntryPoint("ssegen.cli"),
+            sources=sources,
+        ),
+    )
+    return SsegenTool(venv_pex)
+
+
+@dataclass(frozen=True)
+class SsegenRunRequest:
+    """One generator run. Holds content only (no target address, no language), so all language
+    targets of a library share one process, and identical inputs share cache entries."""
+
+    protos: Digest  # every proto the files import, transitively, at their import paths
+    files: Tuple[str, ...]  # the files to generate from, as import paths
+    parameter: str
+    # Import path -> path in the repo, to point error messages at the file the user edits.
+    repo_paths: FrozenDict[str, str]
+
+
+@dataclass(frozen=True)
+class SsegenRunResult:
+    output: Digest  # <output name>/<import path dir>/<file>
+
+
+def _to_repo_paths(text: str, repo_paths: FrozenDict[str, str]) -> str:
+    """Rewrites `import/path.proto:line:col:` prefixes to repo paths."""
+
+    def replace(match: "re.Match[str]") -> str:
+        return repo_paths.get(match.group(1), match.group(1)) + match.group(2)
+
+    return re.sub(r"^([^\s:]+\.proto)(:)", replace, text, flags=re.MULTILINE)
+
+
+@rule(desc="Generate with ssegen", level=LogLevel.DEBUG)
+async def run_ssegen(request: SsegenRunRequest, tool: SsegenTool) -> SsegenRunResult:
+    result = await Get(
+        FallibleProcessResult,
+        VenvPexProcess(
+            tool.pex,
+            argv=("--out", _OUT, "--param", request.parameter, *request.files),
+            input_digest=request.protos,
+            output_directories=(_OUT,),
+            description=f"Generate with ssegen from {', '.join(sorted(request.repo_paths[f] for f in request.files))}",
+            level=LogLevel.DEBUG,
+        ),
+    )
+    if result.exit_code != 0:
+        message = _to_repo_paths(result.stderr.decode(errors="replace").strip(), request.repo_paths)
+        raise SsegenGenerationFailed(f"ssegen could not generate code:\n{message}")
+    return SsegenRunResult(await Get(Digest, RemovePrefix(result.output_digest, _OUT)))
+
+
+def generator_parameter(tgt) -> str:
+    """The generator options of a target, as the protoc plugin parameter string."""
+    items = [f"outputs={o}" for o in tgt[SseOutputsField].value or ()]
+    for field in sorted(tgt.field_values.values(), key=lambda f: f.alias):
+        if isinstance(field, GeneratorOptionField):
+            value = field.value
+            items.append(f"{field.option_name}={str(value).lower() if isinstance(value, bool) else value}")
+    return ",".join(items)
+
+
+async def generate_language(request: GenerateSourcesRequest, language: str) -> GeneratedSources:
+    tgt = request.protocol_target
+    transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([tgt.address]))
+    proto_fields = [
+        t[SourcesField]
+        for t in transitive.closure
+        if t.has_field(SseProtoSourcesField) or t.has_field(ProtobufSourceField)
+    ]
+    all_sources, own_sources, source_root = await MultiGet(
+        Get(SourceFiles, SourceFilesRequest(proto_fields, for_sources_types=(SseProtoSourcesField, ProtobufSourceField))),
+        Get(SourceFiles, SourceFilesRequest([tgt[SourcesField]])),
+        Get(SourceRoot, SourceRootRequest, SourceRootRequest.for_target(tgt)),
+    )
+    stripped, roots = await MultiGet(
+        Get(StrippedSourceFiles, SourceFiles, all_sources),
+        Get(SourceRootsResult, SourceRootsRequest, SourceRootsRequest.for_files(all_sources.files)),
+    )
+
+    def import_path(file: str) -> str:
+        root = roots.path_to_root[PurePath(file)].path
+        return file if root == "." else str(PurePath(file).relative_to(root))
+
+    repo_paths = {import_path(f): f for f in all_sources.files}
+    to_import_path = {repo: imp for imp, repo in repo_paths.items()}
+    run = await Get(
+        SsegenRunResult,
+        SsegenRunRequest(
+            protos=stripped.snapshot.digest,
+            files=tuple(sorted(to_import_path[f] for f in own_sources.files)),
+            parameter=generator_parameter(tgt),
+            repo_paths=FrozenDict(repo_paths),
+        ),
+    )
+    subset = await Get(Digest, DigestSubset(run.output, PathGlobs([f"{language}/**"])))
+    output = await Get(Digest, RemovePrefix(subset, language))
+    if source_root.path != ".":
+        output = await Get(Digest, AddPrefix(output, source_root.path))
+    return GeneratedSources(await Get(Snapshot, Digest, output))
+
+
+class GenerateSseOpenApiRequest(GenerateSourcesRequest):
+    input = SseOpenApiInputField
+    output = SseOpenApiSourcesField
+
+
+@rule(desc="Generate OpenAPI documents with ssegen", level=LogLevel.DEBUG)
+async def generate_sse_openapi(request: GenerateSseOpenApiRequest) -> GeneratedSources:
+    return await generate_language(request, "openapi")
+
+
+class GenerateSseProtoLibraryTargets(GenerateTargetsRequest):
+    generate_from = SseProtoLibraryTarget
+
+
+@rule(desc="Generate the language targets of sse_proto_library", level=LogLevel.DEBUG)
+async def generate_sse_proto_library_targets(
+    request: GenerateSseProtoLibraryTargets, union_membership: UnionMembership
+) -> GeneratedTargets:
+    generator = request.generator
+    targets = []
+    for language in languages_of(generator[SseOutputsField].value or ()):
+        cls = LANGUAGE_TARGETS[language]
+        # The template holds every field given to the library; each target takes the ones it has.
+        aliases = {f.alias for f in cls.class_field_types(union_membership)}
+        fields = {alias: value for alias, value in request.template.items() if alias in aliases}
+        fields[SseProtoLibrarySourcesField.alias] = generator[SseProtoLibrarySourcesField].value
+        targets.append(
+            cls(
+                fields,
+                request.template_address.create_generated(language),
+                union_membership,
+                residence_dir=generator.address.spec_path,
+            )
+        )
+    return GeneratedTargets(generator, targets)
+
+
+def rules():
+    return [
+        *collect_rules(),
+        *pex.rules(),
+        UnionRule(GenerateSourcesRequest, GenerateSseOpenApiRequest),
+        UnionRule(GenerateTargetsRequest, GenerateSseProtoLibraryTargets),
+    ]

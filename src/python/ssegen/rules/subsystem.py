@@ -1,0 +1,47 @@
+"""`[ssegen]`: how the generator's tool PEX is built, and plugin-wide switches."""
+from __future__ import annotations
+
+from pants.option.option_types import BoolOption, StrListOption
+from pants.option.subsystem import Subsystem
+from pants.util.strutil import help_text
+
+
+class SsegenSubsystem(Subsystem):
+    options_scope = "ssegen"
+    help = "The ssegen code generator behind `sse_proto_library` targets."
+
+    # Pinned, with every transitive dependency, so the tool PEX is the same on every machine.
+    # 3rdparty/python/constraints.txt pins the same versions for the repo's own tests.
+    requirements = StrListOption(
+        default=[
+            "Mako==1.3.10",
+            "MarkupSafe==3.0.4",
+            "PyYAML==6.0.3",
+            "grpcio==1.71.2",
+            "grpcio-tools==1.71.2",
+            "protobuf==5.29.6",
+            "setuptools==63.4.3",
+        ],
+        help=help_text(
+            """
+            Python requirements of the generator's tool PEX (Mako, protobuf, PyYAML, and
+            grpcio-tools, whose wheel carries protoc and the well-known `.proto` files). Pin
+            every package with `==`: these are resolved without a lockfile.
+            """
+        ),
+        advanced=True,
+    )
+    interpreter_constraints = StrListOption(
+        default=["CPython>=3.9,<3.13"],
+        help="Python versions the generator may run on.",
+        advanced=True,
+    )
+    dependency_inference = BoolOption(
+        default=True,
+        help=help_text(
+            """
+            Infer the dependencies of `sse_proto_library` targets from the `import` statements of
+            their `.proto` files (on other `sse_proto_library` and `protobuf_sources` targets).
+            """
+        ),
+    )
