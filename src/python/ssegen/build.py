@@ -314,6 +314,7 @@ class _Builder:
         merged.update({h.name.lower(): h for h in method_headers})
         return Method(
             name=proto.name,
+            full_name=f"{service_full_name}.{proto.name}",
             service_name=service_name,
             request=request,
             response=response,
@@ -426,6 +427,7 @@ class _Builder:
             path_params=tuple(path_params),
             query_params=tuple(query_params),
             has_body=has_body,
+            location=location,
         )
 
     def _url_bindable(self, f: Field, subject: str, location: Location, what: str, allow_repeated: bool) -> bool:
@@ -497,17 +499,15 @@ class _Builder:
                 overlap = _overlap(a.route, b.route)
                 if overlap is None:
                     continue
-                a_name = f"{a.service_name}.{a.name}"
-                b_name = f"{b.service_name}.{b.name}"
                 if overlap == "duplicate":
-                    message = f"{b.route.verb} {b.route.path} is also the route of {a_name} ({a.location})."
+                    message = f"{b.route.verb} {b.route.path} is also the route of {a.full_name} ({a.route.location})."
                 else:
                     message = (
-                        f"{b.route.verb} {b.route.path} and {a_name}'s {a.route.path} ({a.location}) can match the "
-                        "same request, and neither is more specific."
+                        f"{b.route.verb} {b.route.path} and {a.full_name}'s {a.route.path} ({a.route.location}) can match "
+                        "the same request, and neither is more specific."
                     )
                 self.problem(
-                    b.location, f"method {b_name}", message,
+                    b.route.location, f"method {b.full_name}", message,
                     "give one of the methods a different path or verb.",
                 )
 

@@ -154,11 +154,13 @@ class Route:
     # POST, PUT and PATCH carry the whole request message as the body; values bound from the URL
     # win over body values.
     has_body: bool
+    location: Location  # of the (sebuf.http.config) option, or of the method without one
 
 
 @dataclass(frozen=True)
 class Method:
     name: str
+    full_name: str  # e.g. "market.v1.MarketDataService.GetQuote"
     service_name: str
     request: Message
     response: Message

@@ -112,13 +112,12 @@ class SsegenRunResult:
     output: Digest  # <output name>/<import path dir>/<file>
 
 
+_PROTO_POSITION = re.compile(r"(?<![\w/.-])([\w/.-]+\.proto)(?=:\d)")
+
+
 def _to_repo_paths(text: str, repo_paths: FrozenDict[str, str]) -> str:
-    """Rewrites `import/path.proto:line:col:` prefixes to repo paths."""
-
-    def replace(match: "re.Match[str]") -> str:
-        return repo_paths.get(match.group(1), match.group(1)) + match.group(2)
-
-    return re.sub(r"^([^\s:]+\.proto)(:)", replace, text, flags=re.MULTILINE)
+    """Rewrites `import/path.proto:line` positions to repo paths, which is what users open."""
+    return _PROTO_POSITION.sub(lambda m: repo_paths.get(m.group(1), m.group(1)), text)
 
 
 @rule(desc="Generate with ssegen", level=LogLevel.DEBUG)
