@@ -10,7 +10,7 @@ import difflib
 from pathlib import Path
 from typing import Dict
 
-import pytest
+import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 PROJECTS = ("market_data", "multi_package")
 

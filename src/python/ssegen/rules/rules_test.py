@@ -1,0 +1,240 @@
+"""Rule tests: the plugin's targets, codegen, dependency inference and errors, run by a real
+Pants engine (RuleRunner) in a scratch build root."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from textwrap import dedent
+from typing import Dict
+
+import pytest  # pants: no-infer-dep (the pytest tool provides it)
+from pants.backend.codegen.protobuf.target_types import ProtobufSourcesGeneratorTarget, ProtobufSourceTarget
+from pants.backend.codegen.protobuf.target_types import rules as protobuf_target_rules
+from pants.core.util_rules import source_files, stripped_source_files
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, DigestContents
+from pants.engine.internals.scheduler import ExecutionError
+from pants.engine.rules import QueryRule
+from pants.engine.target import HydratedSources, HydrateSourcesRequest, InferredDependencies, SourcesField
+from pants.testutil.rule_runner import RuleRunner
+
+from ssegen.rules import register
+from ssegen.rules.dependency_inference import InferSseProtoDependencies, SseProtoInferenceFieldSet
+from ssegen.rules.subsystem import SsegenSubsystem
+from ssegen.rules.target_types import SseOpenApiSourcesField, SseProtoOpenApiTarget
+
+INVALID_CASES = Path("testprojects/invalid/proto")
+
+
+def configure(rule_runner: RuleRunner, *extra_args: str) -> None:
+    # RuleRunner ignores pants.toml: pass what ./pants and pants.toml set, pex-cli in particular.
+    rule_runner.set_options(
+        [
+            "--source-root-patterns=['/src/protos', '/testprojects/*/proto']",
+            "--subprocess-environment-env-vars=['PIP_CONFIG_FILE=/dev/null']",
+            *extra_args,
+        ],
+        env_inherit={
+            "PATH",
+            "HOME",
+            "PYENV_ROOT",
+            "PANTS_PEX_CLI_VERSION",
+            "PANTS_PEX_CLI_KNOWN_VERSIONS",
+            "PANTS_PEX_CLI_URL_TEMPLATE",
+            "PANTS_CA_CERTS_PATH",
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def rule_runner() -> RuleRunner:
+    rule_runner = RuleRunner(
+        rules=[
+            *register.rules(),
+            *source_files.rules(),
+            *stripped_source_files.rules(),
+            *protobuf_target_rules(),
+            QueryRule(HydratedSources, [HydrateSourcesRequest]),
+            QueryRule(DigestContents, [Digest]),
+            QueryRule(InferredDependencies, [InferSseProtoDependencies]),
+            QueryRule(SsegenSubsystem, []),
+        ],
+        target_types=[*register.target_types(), ProtobufSourcesGeneratorTarget, ProtobufSourceTarget],
+        ca_certs_path=os.environ.get("PANTS_CA_CERTS_PATH"),
+    )
+    configure(rule_runner)
+    return rule_runner
+
+
+def generate_openapi(rule_runner: RuleRunner, address: Address) -> Dict[str, str]:
+    target = rule_runner.get_target(address)
+    hydrated = rule_runner.request(
+        HydratedSources,
+        [HydrateSourcesRequest(target[SourcesField], for_sources_types=(SseOpenApiSourcesField,), enable_codegen=True)],
+    )
+    contents = rule_runner.request(DigestContents, [hydrated.snapshot.digest])
+    return {fc.path: fc.content.decode() for fc in contents}
+
+
+MONEY_PROTO = dedent(
+    """\
+    syntax = "proto3";
+    package shop.money;
+    message Money { string currency = 1; int64 units = 2; }
+    """
+)
+LEGACY_PROTO = dedent(
+    """\
+    syntax = "proto3";
+    package legacy;
+    message Tag { string name = 1; }
+    """
+)
+SHOP_PROTO = dedent(
+    """\
+    syntax = "proto3";
+    package shop.api;
+    import "google/protobuf/timestamp.proto";
+    import "legacy/tag.proto";
+    import "sebuf/http/annotations.proto";
+    import "shop/money/money.proto";
+
+    service PriceService {
+      option (sebuf.http.service_config) = { base_path: "/v1" };
+      rpc GetPrice(GetPriceRequest) returns (Price) {
+        option (sebuf.http.config) = { path: "/prices/{sku}" method: HTTP_METHOD_GET };
+      }
+      rpc WatchPrices(GetPriceRequest) returns (stream Price);
+    }
+    message GetPriceRequest { string sku = 1; }
+    message Price {
+      shop.money.Money amount = 1;
+      google.protobuf.Timestamp at = 2;
+      repeated legacy.Tag tags = 3;
+    }
+    """
+)
+
+
+def write_shop(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "src/protos/shop/money/money.proto": MONEY_PROTO,
+            "src/protos/shop/money/BUILD": "sse_proto_library(name='money')\n",
+            "src/protos/legacy/tag.proto": LEGACY_PROTO,
+            "src/protos/legacy/BUILD": "protobuf_sources(name='legacy')\n",
+            "src/protos/shop/api/price.proto": SHOP_PROTO,
+            "src/protos/shop/api/BUILD": "sse_proto_library(name='api')\n",
+        }
+    )
+
+
+def test_library_generates_one_target_per_language(rule_runner: RuleRunner) -> None:
+    write_shop(rule_runner)
+    target = rule_runner.get_target(Address("src/protos/shop/api", target_name="api", generated_name="openapi"))
+    assert isinstance(target, SseProtoOpenApiTarget)
+
+
+def test_codegen_resolves_imports_across_targets(rule_runner: RuleRunner) -> None:
+    write_shop(rule_runner)
+    files = generate_openapi(rule_runner, Address("src/protos/shop/api", target_name="api", generated_name="openapi"))
+    # Only the library's own file is generated from, and the source root is restored.
+    assert list(files) == ["src/protos/shop/api/PriceService.openapi.yaml"]
+    document = files["src/protos/shop/api/PriceService.openapi.yaml"]
+    for schema in ("shop.money.Money:", "legacy.Tag:", "shop.api.Price:"):
+        assert schema in document
+    assert "format: date-time" in document
+    assert "/v1/prices/{sku}:" in document
+    assert "/v1/watch_prices:" in document and "text/event-stream" in document
+
+
+def test_message_only_library_generates_nothing(rule_runner: RuleRunner) -> None:
+    write_shop(rule_runner)
+    assert generate_openapi(rule_runner, Address("src/protos/shop/money", target_name="money", generated_name="openapi")) == {}
+
+
+def test_options_reach_the_generator(rule_runner: RuleRunner) -> None:
+    write_shop(rule_runner)
+    rule_runner.write_files(
+        {"src/protos/shop/api/BUILD": "sse_proto_library(name='api', openapi_bundle=True, openapi_format='json', "
+         "openapi_bundle_name='shop', openapi_version='3.2')\n"}
+    )
+    files = generate_openapi(rule_runner, Address("src/protos/shop/api", target_name="api", generated_name="openapi"))
+    assert list(files) == ["src/protos/shop/api/shop.json"]
+    assert '"openapi": "3.2.0"' in files["src/protos/shop/api/shop.json"]
+    assert '"operationId": "PriceService_GetPrice"' in files["src/protos/shop/api/shop.json"]
+
+
+def test_dependencies_are_inferred_from_imports(rule_runner: RuleRunner) -> None:
+    write_shop(rule_runner)
+    target = rule_runner.get_target(Address("src/protos/shop/api", target_name="api", generated_name="openapi"))
+    inferred = rule_runner.request(
+        InferredDependencies, [InferSseProtoDependencies(SseProtoInferenceFieldSet.create(target))]
+    )
+    assert set(inferred.include) == {
+        Address("src/protos/shop/money", target_name="money", generated_name="openapi"),
+        Address("src/protos/legacy", target_name="legacy", relative_file_path="tag.proto"),
+    }
+
+
+def test_dependency_inference_can_be_disabled(rule_runner: RuleRunner) -> None:
+    write_shop(rule_runner)
+    target = rule_runner.get_target(Address("src/protos/shop/api", target_name="api", generated_name="openapi"))
+    configure(rule_runner, "--no-ssegen-dependency-inference")
+    try:
+        inferred = rule_runner.request(
+            InferredDependencies, [InferSseProtoDependencies(SseProtoInferenceFieldSet.create(target))]
+        )
+    finally:
+        configure(rule_runner)
+    assert not inferred.include
+
+
+def test_missing_import_names_the_file(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "src/protos/broken/broken.proto": 'syntax = "proto3";\npackage broken;\nimport "nowhere/x.proto";\n',
+            "src/protos/broken/BUILD": "sse_proto_library(name='broken')\n",
+        }
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate_openapi(rule_runner, Address("src/protos/broken", target_name="broken", generated_name="openapi"))
+    message = str(error.value)
+    assert "src/protos/broken/broken.proto:3:1: Import \"nowhere/x.proto\" was not found" in message
+    assert "Traceback" not in message.split("ssegen could not generate code")[1]
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in INVALID_CASES.iterdir()) if INVALID_CASES.is_dir() else [])
+def test_invalid_case_fails_with_its_message(rule_runner: RuleRunner, case: str) -> None:
+    directory = INVALID_CASES / case
+    rule_runner.write_files(
+        {
+            str(directory / f"{case}.proto"): (directory / f"{case}.proto").read_text(),
+            str(directory / "BUILD"): f"sse_proto_library(name='{case}')\n",
+        }
+    )
+    expected = (directory / "expected_error.txt").read_text().strip()
+    with pytest.raises(ExecutionError) as error:
+        generate_openapi(rule_runner, Address(str(directory), target_name=case, generated_name="openapi"))
+    message = str(error.value)
+    assert f"ssegen could not generate code:\n{expected}\n" in message + "\n"
+
+
+def test_invalid_cases_are_present() -> None:
+    cases = sorted(p.name for p in INVALID_CASES.iterdir())
+    assert len(cases) >= 20
+    for case in cases:
+        assert (INVALID_CASES / case / "expected_error.txt").read_text().strip(), case
+
+
+def test_tool_pins_match_the_repo_constraints(rule_runner: RuleRunner) -> None:
+    """The tool PEX and the repo's own tests use the same versions of the generator's packages."""
+    constraints = {
+        line.split("==")[0].lower(): line.strip()
+        for line in Path("3rdparty/python/constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    subsystem = rule_runner.request(SsegenSubsystem, [])
+    for requirement in subsystem.requirements:
+        name = requirement.split("==")[0].lower()
+        assert constraints.get(name) == requirement, f"{requirement} vs constraints.txt {constraints.get(name)}"
