@@ -6,6 +6,7 @@ templated: key order is fixed by construction and the serialisers are determinis
 from __future__ import annotations
 
 import json
+import math
 import posixpath
 from typing import Any, Dict, List, Sequence
 
@@ -175,7 +176,9 @@ class _Renderer:
             if f.type in ("int32", "sint32", "sfixed32", "uint32", "fixed32"):
                 return int(value)
             if f.type in ("double", "float"):
-                return float(value)
+                # NaN and the infinities are no JSON numbers (protojson writes them as strings).
+                number = float(value)
+                return number if math.isfinite(number) else value
         except ValueError:
             return value
         if f.type == "bool" and value in ("true", "false"):

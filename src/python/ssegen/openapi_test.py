@@ -16,15 +16,13 @@ from ssegen.descriptors import compile_request
 from ssegen.generate import generate
 from ssegen.model import Method, Model
 
-# Where the repo's test data is: Pants runs tests in a sandbox whose root (the working directory)
-# holds `files` targets at their repo paths; run directly, the repo root is found from this file.
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
 def repo_path(relative: str) -> Path:
+    """A repo file. Pants runs tests in a sandbox whose root (the working directory) holds `files`
+    targets at their repo paths; run directly, the repo root is found from this file
+    (src/python/ssegen/)."""
     if (Path.cwd() / "testprojects").is_dir():
         return Path.cwd() / relative
-    return _REPO_ROOT / relative
+    return Path(__file__).resolve().parents[3] / relative
 
 
 PROJECTS = {
@@ -602,3 +600,139 @@ def test_same_bytes_from_copies_in_different_directories(project: str, tmp_path:
             assert str(tmp_path) not in text
     # And from the original location.
     assert render(project_root(project), project_files(project)) == render(copies[0], project_files(project, copies[0]))
+
+
+# Inline protos -----------------------------------------------------------------------------------
+
+WELL_KNOWN_PROTO = """\
+syntax = "proto3";
+package wk;
+import "google/protobuf/any.proto";
+import "google/protobuf/duration.proto";
+import "google/protobuf/empty.proto";
+import "google/protobuf/field_mask.proto";
+import "google/protobuf/struct.proto";
+import "google/protobuf/timestamp.proto";
+import "google/protobuf/wrappers.proto";
+import "sebuf/http/annotations.proto";
+
+service WellKnownService {
+  option (sebuf.http.service_config) = {base_path: "/wk"};
+  rpc Ping(google.protobuf.Empty) returns (google.protobuf.Empty) {
+    option (sebuf.http.config) = {method: HTTP_METHOD_GET};
+  }
+  rpc Put(Everything) returns (Everything) {
+    option (sebuf.http.config) = {path: "/everything/{id}" method: HTTP_METHOD_PUT};
+  }
+  rpc Watch(google.protobuf.Empty) returns (stream Everything);
+}
+
+message Everything {
+  int64 id = 1;
+  google.protobuf.Any any = 2;
+  google.protobuf.Duration duration = 3;
+  google.protobuf.FieldMask mask = 4;
+  google.protobuf.Struct struct = 5;
+  google.protobuf.Value value = 6;
+  google.protobuf.ListValue list = 7;
+  google.protobuf.NullValue null = 8;
+  google.protobuf.Timestamp at = 9;
+  google.protobuf.BoolValue b = 10;
+  google.protobuf.StringValue s = 11;
+  google.protobuf.BytesValue by = 12;
+  google.protobuf.FloatValue f = 13;
+  google.protobuf.DoubleValue d = 14;
+  google.protobuf.Int32Value i32 = 15;
+  google.protobuf.UInt32Value u32 = 16;
+  google.protobuf.Int64Value i64 = 17;
+  google.protobuf.UInt64Value u64 = 18;
+  map<int64, google.protobuf.Timestamp> times = 19;
+  map<bool, Everything> children = 20;
+  repeated google.protobuf.Duration durations = 21;
+  double ratio = 22 [(sebuf.http.field_examples) = {values: ["0.5", "NaN", "Infinity", "-Infinity", "1e400"]}];
+  int32 count = 23 [(sebuf.http.field_examples) = {values: ["3", "many"]}];
+  bool flag = 24 [(sebuf.http.field_examples) = {values: ["true", "false"]}];
+  string name = 25 [(sebuf.http.field_examples) = {values: ["3"]}];
+  int64 big = 26 [(sebuf.http.field_examples) = {values: ["9007199254740993"]}];
+}
+"""
+
+
+def _strict_json(text: str) -> Document:
+    def reject(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=reject)
+
+
+@pytest.mark.parametrize("version", ["3.1", "3.2"])
+def test_well_known_types(tmp_path: Path, version: str) -> None:
+    (tmp_path / "wk.proto").write_text(WELL_KNOWN_PROTO, encoding="utf-8")
+    files = render(tmp_path, ["wk.proto"], f"openapi_format=json,openapi_version={version}")
+    assert list(files) == ["WellKnownService.openapi.json"]  # a file at the import root
+    document = _strict_json(files["WellKnownService.openapi.json"])
+    check_refs(document)
+    validate_31(as_31(document) if version == "3.2" else document)
+    schemas = document["components"]["schemas"]
+    # Well-known types are inlined, never components.
+    assert sorted(n for n in schemas if not n.startswith("sebuf.http.")) == ["wk.Everything"]
+    props = schemas["wk.Everything"]["properties"]
+    assert props["id"]["type"] == "string"
+    assert props["at"] == {"type": "string", "format": "date-time"}
+    assert props["duration"]["type"] == "string"
+    assert props["mask"]["type"] == "string"
+    assert props["struct"] == {"type": "object"}
+    assert props["list"] == {"type": "array"}
+    assert props["null"] == {"type": "null"}
+    assert props["any"]["required"] == ["@type"]
+    assert props["b"] == {"type": "boolean"}
+    assert props["i64"]["type"] == "string"
+    assert props["u64"]["type"] == "string"
+    assert props["i32"]["type"] == "integer"
+    assert props["times"]["additionalProperties"] == {"type": "string", "format": "date-time"}
+    assert props["times"]["propertyNames"] == {"pattern": "^-?[0-9]+$"}
+    assert props["children"]["additionalProperties"] == ref("wk.Everything")
+    assert props["children"]["propertyNames"] == {"enum": ["true", "false"]}
+    assert props["durations"]["type"] == "array"
+    # Examples take their field's JSON type; what is no JSON number stays a string.
+    assert props["ratio"]["examples"] == [0.5, "NaN", "Infinity", "-Infinity", "1e400"]
+    assert props["count"]["examples"] == [3, "many"]
+    assert props["flag"]["examples"] == [True, False]
+    assert props["name"]["examples"] == ["3"]
+    assert props["big"]["examples"] == ["9007199254740993"]
+
+    ping = document["paths"]["/wk/ping"]["get"]
+    assert ping["responses"]["200"]["content"] == {"application/json": {"schema": {"type": "object"}}}
+    assert "requestBody" not in ping
+    put = document["paths"]["/wk/everything/{id}"]["put"]
+    assert parameter(put, "id", "path")["schema"]["type"] == "string"
+    assert put["requestBody"]["content"] == {"application/json": {"schema": ref("wk.Everything")}}
+    watch = document["paths"]["/wk/watch"]["post"]
+    assert watch["requestBody"]["content"] == {"application/json": {"schema": {"type": "object"}}}
+    ok = watch["responses"]["200"]
+    if version == "3.1":
+        assert ok["x-sse-event-schema"] == ref("wk.Everything")
+    else:
+        message_event = ok["content"]["text/event-stream"]["itemSchema"]["oneOf"][0]
+        assert message_event["properties"]["data"]["contentSchema"] == ref("wk.Everything")
+
+
+def test_yaml_examples_are_plain_values(tmp_path: Path) -> None:
+    (tmp_path / "wk.proto").write_text(WELL_KNOWN_PROTO, encoding="utf-8")
+    files = render(tmp_path, ["wk.proto"])
+    document = yaml.safe_load(files["WellKnownService.openapi.yaml"])
+    ratio = document["components"]["schemas"]["wk.Everything"]["properties"]["ratio"]
+    assert ratio["examples"] == [0.5, "NaN", "Infinity", "-Infinity", "1e400"]
+
+
+def test_the_validator_is_not_a_no_op(market: Document) -> None:
+    """The checks above rely on the validator rejecting what it should."""
+    broken = copy.deepcopy(market)
+    _, _, op = op_named(broken, "GetOrderBook")
+    parameter(op, "symbol", "path")["required"] = False
+    with pytest.raises(Exception):
+        validate_31(broken)
+    broken = copy.deepcopy(market)
+    op_named(broken, "GetOrderBook")[2]["responses"]["200"]["content"]["application/json"]["schema"] = ref("Nope")
+    with pytest.raises(Exception):
+        validate_31(broken)

@@ -14,15 +14,13 @@ import ssegen
 from ssegen.descriptors import BUNDLED_INCLUDE_DIR, compile_request, well_known_include_dir
 from ssegen.generate import generate
 
-# Where the repo's test data is: Pants runs tests in a sandbox whose root (the working directory)
-# holds `files` targets at their repo paths; run directly, the repo root is found from this file.
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
 def repo_path(relative: str) -> Path:
+    """A repo file. Pants runs tests in a sandbox whose root (the working directory) holds `files`
+    targets at their repo paths; run directly, the repo root is found from this file
+    (src/python/ssegen/)."""
     if (Path.cwd() / "testprojects").is_dir():
         return Path.cwd() / relative
-    return _REPO_ROOT / relative
+    return Path(__file__).resolve().parents[3] / relative
 
 
 MARKET_ROOT = "testprojects/market_data/proto"
