@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Sequence
 
 import yaml
 
+from ssegen.errors import GenerationError, Location, Problem
 from ssegen.model import (
     INTEGER_64,
     RESERVED_EVENT_NAMES,
@@ -205,16 +206,21 @@ class _Renderer:
         return _with_description(schema, description)
 
     def components(self, services: Sequence[Service]) -> Schema:
-        roots = tuple(sorted({name for s in services for m in s.methods for name in (m.request.full_name, m.response.full_name)}))
-        messages, enums = self.model.reachable_types(roots)
-        schemas: Dict[str, Schema] = {}
+        """Schemas of exactly what the operations refer to: response messages, body messages and
+        enum-typed URL parameters, with everything they reach."""
+        methods = [m for s in services for m in s.methods]
+        roots = {m.response.full_name for m in methods}
+        roots.update(m.request.full_name for m in methods if m.route.has_body)
+        messages, enums = self.model.reachable_types(tuple(sorted(roots)))
+        url_fields = [p.field for m in methods for p in (*m.route.path_params, *m.route.query_params)]
+        enum_names = set(enums) | {f.type_name for f in url_fields if f.is_enum}
+        schemas: Dict[str, Schema] = dict(_ERROR_SCHEMAS)
         for name in messages:
             if name not in _WELL_KNOWN:
                 schemas[name] = self.message_schema(name)
-        for name in enums:
+        for name in enum_names:
             if name != "google.protobuf.NullValue":
                 schemas[name] = self.enum_schema(name)
-        schemas.update(_ERROR_SCHEMAS)
         return {"schemas": {name: schemas[name] for name in sorted(schemas)}}
 
     # Operations ----------------------------------------------------------------------------------
@@ -232,7 +238,7 @@ class _Renderer:
                 param["deprecated"] = True
             param["schema"] = schema
             if h.example:
-                param["example"] = h.example
+                param["example"] = _header_example(h.type, h.example)
             params.append(param)
         if method.streaming:
             params.append(
@@ -400,8 +406,30 @@ class _Renderer:
             title = self.options.openapi_title or f"{service.name} API"
             document = self.document((service,), title, service.comment, qualify_ids=False)
             path = posixpath.join(posixpath.dirname(service.file), f"{service.name}.openapi.{extension}")
+            if path in files:
+                raise GenerationError([Problem(
+                    Location(service.file),
+                    f"service {service.full_name}",
+                    f"another service named {service.name} in the same directory also writes {path}.",
+                    "rename one of the services, or set openapi_bundle to write one document.",
+                )])
             files[path] = self.serialise(document)
         return files
+
+
+def _header_example(kind: str, example: str) -> Any:
+    """A header example in the JSON type its schema declares, when it parses as one."""
+    try:
+        if kind == "integer":
+            return int(example)
+        if kind == "number":
+            number = float(example)
+            return number if math.isfinite(number) else example
+    except ValueError:
+        return example
+    if kind == "boolean" and example in ("true", "false"):
+        return example == "true"
+    return example
 
 
 def _common_directory(files: Sequence[str]) -> str:
