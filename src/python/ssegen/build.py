@@ -542,23 +542,20 @@ def build_model(
     builder = _Builder(protos)
     declared = {p.name: builder.index_file(p) for p in protos}
     builder.build_messages()
-    by_name = {p.name: p for p in protos}
-    files = []
-    for name in files_to_generate:
-        proto = by_name[name]
-        go_package = proto.options.go_package
-        message_names, enum_names = declared[name]
-        files.append(
-            ProtoFile(
-                name=name,
-                package=proto.package,
-                go_package=go_package,
-                services=builder.services(proto),
-                message_names=tuple(message_names),
-                enum_names=tuple(enum_names),
-            )
+    generate = set(files_to_generate)
+    all_files = {}
+    for proto in protos:
+        message_names, enum_names = declared[proto.name]
+        all_files[proto.name] = ProtoFile(
+            name=proto.name,
+            package=proto.package,
+            go_package=proto.options.go_package,
+            services=builder.services(proto) if proto.name in generate else (),
+            message_names=tuple(message_names),
+            enum_names=tuple(enum_names),
         )
+    files = [all_files[name] for name in files_to_generate]
     builder.check_routes(s for f in files for s in f.services)
     if builder.problems:
         raise GenerationError(builder.problems)
-    return Model(files=tuple(files), messages=builder.messages, enums=builder.enums)
+    return Model(files=tuple(files), all_files=all_files, messages=builder.messages, enums=builder.enums)

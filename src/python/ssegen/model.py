@@ -201,6 +201,7 @@ class Model:
     """Everything one generation run sees: the files to generate and every type they can reach."""
 
     files: Tuple[ProtoFile, ...]  # the files to generate, in request order
+    all_files: Dict[str, ProtoFile] = field(hash=False)  # by import path, imports included (no services)
     messages: Dict[str, Message] = field(hash=False)
     enums: Dict[str, Enum] = field(hash=False)
 
