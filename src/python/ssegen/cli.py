@@ -1,4 +1,4 @@
-"""Command line used by the Pants rule: compile protos, generate, write `<out>/<output>/<path>`.
+"""Command line used by the Pants rule: compile protos, generate, write `<out>/<language>/<path>`.
 
     python -m ssegen.cli --out DIR [--param key=value,...] FILE.proto...
 
@@ -36,9 +36,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except GenerationError as e:
         print(e, file=sys.stderr)
         return 1
-    for output, files in sorted(outputs.items()):
+    for language, files in sorted(outputs.items()):
         for path, content in sorted(files.items()):
-            target = os.path.join(args.out, output, path)
+            target = os.path.join(args.out, language, path)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="\n") as f:
                 f.write(content)

@@ -1,4 +1,4 @@
-"""The pipeline: CodeGeneratorRequest -> options + model -> renderers -> files per output."""
+"""The pipeline: CodeGeneratorRequest -> options + model -> renderers -> files per language."""
 from __future__ import annotations
 
 from typing import Callable, Dict
@@ -8,7 +8,7 @@ from google.protobuf.compiler import plugin_pb2
 from ssegen import openapi
 from ssegen.build import build_model
 from ssegen.model import Model
-from ssegen.options import Options
+from ssegen.options import LANGUAGE_OF, Options
 
 Renderer = Callable[[Model, Options], Dict[str, str]]
 
@@ -18,7 +18,17 @@ RENDERERS: Dict[str, Renderer] = {
 
 
 def generate(request: plugin_pb2.CodeGeneratorRequest) -> Dict[str, Dict[str, str]]:
-    """Generated files by output name, then by path. Raises GenerationError or OptionsError."""
+    """Generated files by language, then by path. Raises GenerationError or OptionsError.
+
+    Outputs of one language may share files (e.g. the Go server and client both need the error
+    types); a shared file must come out identical from each of them.
+    """
     options = Options.parse(request.parameter)
     model = build_model(request.proto_file, request.file_to_generate)
-    return {output: RENDERERS[output](model, options) for output in options.outputs}
+    languages: Dict[str, Dict[str, str]] = {}
+    for output in options.outputs:
+        files = languages.setdefault(LANGUAGE_OF[output], {})
+        for path, content in RENDERERS[output](model, options).items():
+            if files.setdefault(path, content) != content:
+                raise AssertionError(f"two {LANGUAGE_OF[output]} outputs render {path} differently")
+    return languages

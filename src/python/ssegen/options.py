@@ -12,6 +12,15 @@ from ssegen.errors import OptionsError
 
 # The outputs that exist today; every generator added to ssegen joins this tuple.
 OUTPUTS = ("openapi",)
+# The language of each output: outputs of one language are written to one tree (and, in Pants, to
+# one generated target), so e.g. the Go server and client share a package.
+LANGUAGE_OF = {
+    "go_client": "go",
+    "go_server": "go",
+    "openapi": "openapi",
+    "ts_client": "ts",
+    "ts_server": "ts",
+}
 OPENAPI_VERSIONS = ("3.1", "3.2")
 OPENAPI_FORMATS = ("yaml", "json")
 

@@ -2,11 +2,11 @@
 from ssegen.rules import dependency_inference
 from ssegen.rules import rules as codegen_rules
 from ssegen.rules.subsystem import SsegenSubsystem
-from ssegen.rules.target_types import SseProtoLibraryTarget, SseProtoOpenApiTarget
+from ssegen.rules.target_types import SseProtoGoTarget, SseProtoLibraryTarget, SseProtoOpenApiTarget, SseProtoTsTarget
 
 
 def target_types():
-    return [SseProtoLibraryTarget, SseProtoOpenApiTarget]
+    return [SseProtoLibraryTarget, SseProtoGoTarget, SseProtoTsTarget, SseProtoOpenApiTarget]
 
 
 def rules():

@@ -37,12 +37,16 @@ from ssegen.rules.subsystem import SsegenSubsystem
 from ssegen.rules.target_types import (
     LANGUAGE_TARGETS,
     GeneratorOptionField,
+    SseGoInputField,
+    SseGoSourcesField,
     SseOpenApiInputField,
     SseOpenApiSourcesField,
     SseOutputsField,
     SseProtoLibrarySourcesField,
     SseProtoLibraryTarget,
     SseProtoSourcesField,
+    SseTsInputField,
+    SseTypeScriptSourcesField,
     languages_of,
 )
 
@@ -189,6 +193,26 @@ async def generate_language(request: GenerateSourcesRequest, language: str) -> G
     return GeneratedSources(await Get(Snapshot, Digest, output))
 
 
+class GenerateSseGoRequest(GenerateSourcesRequest):
+    input = SseGoInputField
+    output = SseGoSourcesField
+
+
+@rule(desc="Generate Go with ssegen", level=LogLevel.DEBUG)
+async def generate_sse_go(request: GenerateSseGoRequest) -> GeneratedSources:
+    return await generate_language(request, "go")
+
+
+class GenerateSseTypeScriptRequest(GenerateSourcesRequest):
+    input = SseTsInputField
+    output = SseTypeScriptSourcesField
+
+
+@rule(desc="Generate TypeScript with ssegen", level=LogLevel.DEBUG)
+async def generate_sse_typescript(request: GenerateSseTypeScriptRequest) -> GeneratedSources:
+    return await generate_language(request, "ts")
+
+
 class GenerateSseOpenApiRequest(GenerateSourcesRequest):
     input = SseOpenApiInputField
     output = SseOpenApiSourcesField
@@ -230,6 +254,8 @@ def rules():
     return [
         *collect_rules(),
         *pex.rules(),
+        UnionRule(GenerateSourcesRequest, GenerateSseGoRequest),
+        UnionRule(GenerateSourcesRequest, GenerateSseTypeScriptRequest),
         UnionRule(GenerateSourcesRequest, GenerateSseOpenApiRequest),
         UnionRule(GenerateTargetsRequest, GenerateSseProtoLibraryTargets),
     ]
