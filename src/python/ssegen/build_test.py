@@ -5,20 +5,13 @@ import textwrap
 from pathlib import Path
 from typing import Dict, Optional, Sequence
 
-import pytest
+import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 from ssegen.build import build_model
 from ssegen.descriptors import ProtocFailed, compile_request
 from ssegen.errors import GenerationError
 from ssegen.model import Message, Method, Model, Service
-
-def repo_path(relative: str) -> Path:
-    """A repo file. Pants runs tests in a sandbox whose root (the working directory) holds `files`
-    targets at their repo paths; run directly, the repo root is found from this file
-    (src/python/ssegen/)."""
-    if (Path.cwd() / "testprojects").is_dir():
-        return Path.cwd() / relative
-    return Path(__file__).resolve().parents[3] / relative
+from ssegen.testing import repo_path
 
 
 INVALID_ROOT = "testprojects/invalid/proto"

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
-import pytest
+import pytest  # pants: no-infer-dep (the pytest tool provides it)
 import yaml
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
@@ -15,14 +15,7 @@ from ssegen.build import build_model
 from ssegen.descriptors import compile_request
 from ssegen.generate import generate
 from ssegen.model import Method, Model
-
-def repo_path(relative: str) -> Path:
-    """A repo file. Pants runs tests in a sandbox whose root (the working directory) holds `files`
-    targets at their repo paths; run directly, the repo root is found from this file
-    (src/python/ssegen/)."""
-    if (Path.cwd() / "testprojects").is_dir():
-        return Path.cwd() / relative
-    return Path(__file__).resolve().parents[3] / relative
+from ssegen.testing import repo_path
 
 
 PROJECTS = {

@@ -1,7 +1,7 @@
 """Unit tests of Options.parse: the protoc plugin parameter and the Pants rule's --param."""
 from __future__ import annotations
 
-import pytest
+import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 from ssegen.errors import OptionsError
 from ssegen.options import OUTPUTS, Options

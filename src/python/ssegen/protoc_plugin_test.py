@@ -8,19 +8,12 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-import pytest
+import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 import ssegen
 from ssegen.descriptors import BUNDLED_INCLUDE_DIR, compile_request, well_known_include_dir
 from ssegen.generate import generate
-
-def repo_path(relative: str) -> Path:
-    """A repo file. Pants runs tests in a sandbox whose root (the working directory) holds `files`
-    targets at their repo paths; run directly, the repo root is found from this file
-    (src/python/ssegen/)."""
-    if (Path.cwd() / "testprojects").is_dir():
-        return Path.cwd() / relative
-    return Path(__file__).resolve().parents[3] / relative
+from ssegen.testing import repo_path
 
 
 MARKET_ROOT = "testprojects/market_data/proto"

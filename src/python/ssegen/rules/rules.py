@@ -51,8 +51,6 @@ from ssegen.rules.target_types import (
 )
 
 _OUT = "__ssegen_out"
-# The generator package as shipped into the tool PEX: its modules, templates and bundled protos.
-_SHIPPED_SUFFIXES = (".py", ".mako", ".proto")
 
 
 class SsegenGenerationFailed(Exception):
@@ -65,20 +63,25 @@ class SsegenTool:
 
 
 def generator_files() -> List[Tuple[str, bytes]]:
-    """(path in the PEX, content) of every file of the generator package, in a stable order.
+    """(path in the PEX, content) of the generator: its modules, templates and bundled protos, in
+    a stable order.
 
-    The Pants plugin (`ssegen.rules`) and tests stay out: the tool does not need them, and leaving
-    them out keeps the PEX, and so every codegen cache key, unchanged when only they change.
+    Only these are shipped: the plugin, tests and test helpers stay out, so the tool PEX (and so
+    every codegen cache key) does not change when only they do.
     """
     root = os.path.dirname(os.path.abspath(ssegen.__file__))
+    paths = [
+        os.path.join(root, name)
+        for name in os.listdir(root)
+        if name.endswith(".py") and not name.endswith("_test.py") and name != "conftest.py"
+    ]
+    for subdir, suffix in (("templates", ".mako"), ("protos", ".proto")):
+        for directory, _, names in os.walk(os.path.join(root, subdir), followlinks=True):
+            paths.extend(os.path.join(directory, name) for name in names if name.endswith(suffix))
     files = []
-    for directory, subdirs, names in os.walk(root, followlinks=True):
-        subdirs[:] = sorted(d for d in subdirs if d not in ("rules", "__pycache__"))
-        for name in sorted(names):
-            if name.endswith(_SHIPPED_SUFFIXES) and not name.endswith("_test.py") and name != "conftest.py":
-                path = os.path.join(directory, name)
-                with open(path, "rb") as f:
-                    files.append((os.path.join("ssegen", os.path.relpath(path, root)), f.read()))
+    for path in sorted(paths):
+        with open(path, "rb") as f:
+            files.append((os.path.join("ssegen", os.path.relpath(path, root)), f.read()))
     return files
 
 
