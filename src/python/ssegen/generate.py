@@ -5,7 +5,7 @@ from typing import Callable, Dict
 
 from google.protobuf.compiler import plugin_pb2
 
-from ssegen import openapi
+from ssegen import golang, openapi, typescript
 from ssegen.build import build_model
 from ssegen.model import Model
 from ssegen.options import LANGUAGE_OF, Options
@@ -13,7 +13,11 @@ from ssegen.options import LANGUAGE_OF, Options
 Renderer = Callable[[Model, Options], Dict[str, str]]
 
 RENDERERS: Dict[str, Renderer] = {
+    "go_client": golang.render_client,
+    "go_server": golang.render_server,
     "openapi": openapi.render,
+    "ts_client": typescript.render_client,
+    "ts_server": typescript.render_server,
 }
 
 

@@ -48,6 +48,8 @@ def project_groups(project: str) -> List[List[str]]:
 
 
 def render(root: Path, files: Sequence[str], parameter: str = "") -> Dict[str, str]:
+    """The OpenAPI output alone (the other outputs have their own tests and requirements)."""
+    parameter = ",".join(p for p in ("outputs=openapi", parameter) if p)
     return generate(compile_request(list(files), [str(root)], parameter))["openapi"]
 
 

@@ -11,7 +11,7 @@ from typing import Dict, List, Tuple
 from ssegen.errors import OptionsError
 
 # The outputs that exist today; every generator added to ssegen joins this tuple.
-OUTPUTS = ("openapi",)
+OUTPUTS = ("go_client", "go_server", "openapi", "ts_client", "ts_server")
 # The language of each output: outputs of one language are written to one tree (and, in Pants, to
 # one generated target), so e.g. the Go server and client share a package.
 LANGUAGE_OF = {

@@ -86,9 +86,12 @@ def expected_files(root: Path, files: Sequence[str], parameter: str) -> Dict[str
 @pytest.mark.parametrize(
     "parameter, expected_paths",
     [
-        ("", ["market/v1/MarketDataService.openapi.yaml"]),
+        ("outputs=openapi", ["market/v1/MarketDataService.openapi.yaml"]),
         ("outputs=openapi,openapi_format=json,openapi_version=3.2", ["market/v1/MarketDataService.openapi.json"]),
-        ("openapi_bundle=true,openapi_bundle_name=market,openapi_title=Market", ["market/v1/market.yaml"]),
+        (
+            "outputs=openapi,openapi_bundle=true,openapi_bundle_name=market,openapi_title=Market",
+            ["market/v1/market.yaml"],
+        ),
     ],
 )
 def test_plugin_output_equals_library_output(
@@ -107,7 +110,7 @@ def test_plugin_on_several_files_and_packages(plugin: Path, tmp_path: Path) -> N
     root = repo_path("testprojects/multi_package/proto")
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.proto"))
     out = tmp_path / "out"
-    result = run_protoc(plugin, root, files, out, "openapi_format=json")
+    result = run_protoc(plugin, root, files, out, "outputs=openapi,openapi_format=json")
     assert result.returncode == 0, result.stderr
     written = written_files(out)
     assert sorted(written) == [
@@ -115,7 +118,7 @@ def test_plugin_on_several_files_and_packages(plugin: Path, tmp_path: Path) -> N
         "shop/orders/v1/OrderService.openapi.json",
         "shop/orders/v1/ReturnService.openapi.json",
     ]
-    assert written == expected_files(root, files, "openapi_format=json")
+    assert written == expected_files(root, files, "outputs=openapi,openapi_format=json")
 
 
 def _invalid_cases() -> List[str]:

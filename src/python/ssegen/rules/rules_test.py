@@ -21,7 +21,14 @@ from pants.testutil.rule_runner import RuleRunner
 from ssegen.rules import register
 from ssegen.rules.dependency_inference import InferSseProtoDependencies, SseProtoInferenceFieldSet
 from ssegen.rules.subsystem import SsegenSubsystem
-from ssegen.rules.target_types import SseOpenApiSourcesField, SseProtoOpenApiTarget
+from ssegen.rules.target_types import (
+    SseGoSourcesField,
+    SseOpenApiSourcesField,
+    SseProtoGoTarget,
+    SseProtoOpenApiTarget,
+    SseProtoTsTarget,
+    SseTypeScriptSourcesField,
+)
 
 INVALID_CASES = Path("testprojects/invalid/proto")
 
@@ -66,20 +73,25 @@ def rule_runner() -> RuleRunner:
     return rule_runner
 
 
-def generate_openapi(rule_runner: RuleRunner, address: Address) -> Dict[str, str]:
+def generate(rule_runner: RuleRunner, address: Address, output_type: type) -> Dict[str, str]:
     target = rule_runner.get_target(address)
     hydrated = rule_runner.request(
         HydratedSources,
-        [HydrateSourcesRequest(target[SourcesField], for_sources_types=(SseOpenApiSourcesField,), enable_codegen=True)],
+        [HydrateSourcesRequest(target[SourcesField], for_sources_types=(output_type,), enable_codegen=True)],
     )
     contents = rule_runner.request(DigestContents, [hydrated.snapshot.digest])
     return {fc.path: fc.content.decode() for fc in contents}
+
+
+def generate_openapi(rule_runner: RuleRunner, address: Address) -> Dict[str, str]:
+    return generate(rule_runner, address, SseOpenApiSourcesField)
 
 
 MONEY_PROTO = dedent(
     """\
     syntax = "proto3";
     package shop.money;
+    option go_package = "example.com/shop/money;moneyv1";
     message Money { string currency = 1; int64 units = 2; }
     """
 )
@@ -87,6 +99,7 @@ LEGACY_PROTO = dedent(
     """\
     syntax = "proto3";
     package legacy;
+    option go_package = "example.com/legacy;legacy";
     message Tag { string name = 1; }
     """
 )
@@ -94,6 +107,7 @@ SHOP_PROTO = dedent(
     """\
     syntax = "proto3";
     package shop.api;
+    option go_package = "example.com/shop/api;apiv1";
     import "google/protobuf/timestamp.proto";
     import "legacy/tag.proto";
     import "sebuf/http/annotations.proto";
@@ -131,8 +145,29 @@ def write_shop(rule_runner: RuleRunner) -> None:
 
 def test_library_generates_one_target_per_language(rule_runner: RuleRunner) -> None:
     write_shop(rule_runner)
-    target = rule_runner.get_target(Address("src/protos/shop/api", target_name="api", generated_name="openapi"))
-    assert isinstance(target, SseProtoOpenApiTarget)
+    for language, target_type in (("go", SseProtoGoTarget), ("ts", SseProtoTsTarget), ("openapi", SseProtoOpenApiTarget)):
+        address = Address("src/protos/shop/api", target_name="api", generated_name=language)
+        assert isinstance(rule_runner.get_target(address), target_type)
+    rule_runner.write_files({"src/protos/shop/api/BUILD": "sse_proto_library(name='api', outputs=['go_client'])\n"})
+    assert isinstance(
+        rule_runner.get_target(Address("src/protos/shop/api", target_name="api", generated_name="go")), SseProtoGoTarget
+    )
+    with pytest.raises(ExecutionError):
+        rule_runner.get_target(Address("src/protos/shop/api", target_name="api", generated_name="ts"))
+
+
+def test_each_language_target_gets_its_own_files(rule_runner: RuleRunner) -> None:
+    write_shop(rule_runner)
+    api = "src/protos/shop/api"
+    go = generate(rule_runner, Address(api, target_name="api", generated_name="go"), SseGoSourcesField)
+    assert sorted(go) == [
+        f"{api}/apiv1http/{name}"
+        for name in ("price_client.ssegen.go", "price_server.ssegen.go", "ssegen_client.go", "ssegen_errors.go", "ssegen_server.go")
+    ]
+    assert "package apiv1http" in go[f"{api}/apiv1http/price_server.ssegen.go"]
+    ts = generate(rule_runner, Address(api, target_name="api", generated_name="ts"), SseTypeScriptSourcesField)
+    assert f"{api}/price.client.ts" in ts and f"{api}/price.server.ts" in ts and f"{api}/price.ts" in ts
+    assert all(path.endswith(".ts") for path in ts)
 
 
 def test_codegen_resolves_imports_across_targets(rule_runner: RuleRunner) -> None:

@@ -1,0 +1,1 @@
+"""Tests that build and run generated code with the other languages' toolchains (Go, Node.js)."""

@@ -1,0 +1,807 @@
+${header}
+
+package ${package}
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Content types of request bodies, chosen with WithContentType.
+const (
+	// ContentTypeJSON sends protojson bodies (the default).
+	ContentTypeJSON = "application/json"
+	// ContentTypeProtobuf sends binary protobuf bodies and asks for binary unary responses.
+	ContentTypeProtobuf = "application/x-protobuf"
+)
+
+// ClientOption configures a client.
+type ClientOption func(*clientConfig)
+
+// WithHTTPClient sends requests with c instead of http.DefaultClient. Its Timeout covers
+// whole streams, so long-lived streams need a client without one.
+func WithHTTPClient(c *http.Client) ClientOption {
+	return func(cfg *clientConfig) { cfg.httpClient = c }
+}
+
+// WithDefaultHeader sends a header with every request.
+func WithDefaultHeader(key, value string) ClientOption {
+	return func(cfg *clientConfig) { cfg.header.Set(key, value) }
+}
+
+// WithContentType sets the request body encoding: ContentTypeJSON or ContentTypeProtobuf.
+func WithContentType(contentType string) ClientOption {
+	return func(cfg *clientConfig) { cfg.contentType = contentType }
+}
+
+// WithReconnect sets how streams reconnect after a dropped connection.
+func WithReconnect(p ReconnectPolicy) ClientOption {
+	return func(cfg *clientConfig) { cfg.reconnect = p }
+}
+
+// WithMaxEventSize limits the data of one stream event to n bytes (default 16 MiB; 0 means
+// no limit). A larger event ends the stream with *EventTooLargeError.
+func WithMaxEventSize(n int) ClientOption {
+	return func(cfg *clientConfig) { cfg.maxEventSize = n }
+}
+
+// ReconnectPolicy says how a stream whose connection dropped before its end event
+// reconnects: up to MaxAttempts consecutive failed attempts, each after a random delay
+// below an exponentially growing ceiling (InitialBackoff, doubled per attempt up to
+// MaxBackoff; 500ms and 30s when zero), and never shorter than the server's retry field.
+// The zero value never reconnects.
+type ReconnectPolicy struct {
+	MaxAttempts    int
+	InitialBackoff time.Duration
+	MaxBackoff     time.Duration
+}
+
+func (p ReconnectPolicy) delay(attempt int, retry time.Duration) time.Duration {
+	ceiling, limit := p.InitialBackoff, p.MaxBackoff
+	if ceiling <= 0 {
+		ceiling = 500 * time.Millisecond
+	}
+	if limit <= 0 {
+		limit = 30 * time.Second
+	}
+	limit = max(limit, ceiling)
+	for i := 1; i < attempt && ceiling < limit; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, limit)
+	// Full jitter spreads the reconnects of many clients that lost the same server.
+	return max(rand.N(ceiling+1), retry)
+}
+
+// CallOption configures one call.
+type CallOption func(*callConfig)
+
+// WithHeader sends a header with this call.
+func WithHeader(key, value string) CallOption {
+	return func(c *callConfig) { c.header.Set(key, value) }
+}
+
+// WithLastEventID resumes a stream after the event with this id (the Last-Event-ID header).
+func WithLastEventID(id string) CallOption {
+	return func(c *callConfig) { c.lastEventID = id }
+}
+
+// WithCallReconnect overrides the client's ReconnectPolicy for this call.
+func WithCallReconnect(p ReconnectPolicy) CallOption {
+	return func(c *callConfig) { c.reconnect = p }
+}
+
+// WithCallMaxEventSize overrides the client's maximum event size for this call.
+func WithCallMaxEventSize(n int) CallOption {
+	return func(c *callConfig) { c.maxEventSize = n }
+}
+
+type clientConfig struct {
+	baseURL      string
+	httpClient   *http.Client
+	header       http.Header
+	contentType  string
+	reconnect    ReconnectPolicy
+	maxEventSize int
+}
+
+type callConfig struct {
+	header       http.Header
+	lastEventID  string
+	reconnect    ReconnectPolicy
+	maxEventSize int
+}
+
+func newClientConfig(baseURL string, opts []ClientOption) *clientConfig {
+	c := &clientConfig{
+		baseURL:      strings.TrimRight(baseURL, "/"),
+		httpClient:   http.DefaultClient,
+		header:       http.Header{},
+		contentType:  ContentTypeJSON,
+		maxEventSize: 16 << 20,
+	}
+	for _, opt := range opts {
+		opt(c)
+	}
+	if c.httpClient == nil {
+		c.httpClient = http.DefaultClient
+	}
+	return c
+}
+
+// clientRoute is how one method is bound to HTTP, as the generator decided it.
+type clientRoute struct {
+	verb    string
+	path    string // variables are {field}
+	hasBody bool
+	query   []clientQueryParam
+}
+
+type clientQueryParam struct {
+	name  string
+	field string
+}
+
+// sendFunc sends a prepared request; streams call it again to reconnect.
+type sendFunc func(ctx context.Context, lastEventID string) (*http.Response, error)
+
+// prepare builds the URL and encodes the body once.
+func (c *clientConfig) prepare(route *clientRoute, req proto.Message, call *callConfig, accept string) (sendFunc, error) {
+	target, err := c.url(route, req)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	if route.hasBody {
+		if isProtobufContent(c.contentType) {
+			body, err = proto.Marshal(req)
+		} else {
+			body, err = protojson.Marshal(req)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ssegen: cannot encode the request: %w", err)
+		}
+	}
+	return func(ctx context.Context, lastEventID string) (*http.Response, error) {
+		var reader io.Reader
+		if route.hasBody {
+			reader = bytes.NewReader(body)
+		}
+		r, err := http.NewRequestWithContext(ctx, route.verb, target, reader)
+		if err != nil {
+			return nil, err
+		}
+		r.Header.Set("Accept", accept)
+		if route.hasBody {
+			r.Header.Set("Content-Type", c.contentType)
+		}
+		for _, h := range []http.Header{c.header, call.header} {
+			for key, values := range h {
+				r.Header[key] = append([]string(nil), values...)
+			}
+		}
+		if lastEventID != "" {
+			r.Header.Set("Last-Event-ID", lastEventID)
+		}
+		return c.httpClient.Do(r)
+	}, nil
+}
+
+func (c *clientConfig) newCall(opts []CallOption) *callConfig {
+	call := &callConfig{header: http.Header{}, reconnect: c.reconnect, maxEventSize: c.maxEventSize}
+	for _, opt := range opts {
+		opt(call)
+	}
+	return call
+}
+
+// url fills the path variables (percent-encoded) and the query parameters (repeated keys
+// for repeated fields; unset fields are left out) from the request.
+func (c *clientConfig) url(route *clientRoute, req proto.Message) (string, error) {
+	m := req.ProtoReflect()
+	field := func(name string) (protoreflect.FieldDescriptor, error) {
+		if fd := m.Descriptor().Fields().ByName(protoreflect.Name(name)); fd != nil {
+			return fd, nil
+		}
+		// The messages were generated from other protos than this code.
+		return nil, fmt.Errorf("ssegen: %s has no field %q; regenerate the code", m.Descriptor().FullName(), name)
+	}
+	var b strings.Builder
+	b.WriteString(c.baseURL)
+	rest := route.path
+	for {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			break
+		}
+		end := open + strings.IndexByte(rest[open:], '}')
+		name := rest[open+1 : end]
+		fd, err := field(name)
+		if err != nil {
+			return "", err
+		}
+		value := formatValue(fd, m.Get(fd))
+		if value == "" {
+			return "", &ValidationError{Violations: []FieldViolation{{Field: name, Description: "path parameter is empty"}}}
+		}
+		b.WriteString(rest[:open])
+		b.WriteString(url.PathEscape(value))
+		rest = rest[end+1:]
+	}
+	b.WriteString(rest)
+	query := url.Values{}
+	for _, q := range route.query {
+		fd, err := field(q.field)
+		if err != nil {
+			return "", err
+		}
+		if fd.IsList() {
+			list := m.Get(fd).List()
+			for i := 0; i < list.Len(); i++ {
+				query.Add(q.name, formatValue(fd, list.Get(i)))
+			}
+		} else if m.Has(fd) {
+			query.Add(q.name, formatValue(fd, m.Get(fd)))
+		}
+	}
+	if len(query) > 0 {
+		b.WriteString("?" + query.Encode())
+	}
+	return b.String(), nil
+}
+
+func formatValue(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
+	switch fd.Kind() {
+	case protoreflect.EnumKind:
+		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
+			return string(ev.Name())
+		}
+		return strconv.FormatInt(int64(v.Enum()), 10)
+	case protoreflect.FloatKind:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 32)
+	case protoreflect.DoubleKind:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
+	}
+	return v.String()
+}
+
+func isProtobufContent(contentType string) bool {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mediaType == "application/x-protobuf" || mediaType == "application/octet-stream")
+}
+
+// call makes a unary call and decodes the response into res.
+func (c *clientConfig) call(ctx context.Context, route *clientRoute, req, res proto.Message, opts []CallOption) error {
+	accept := ContentTypeJSON
+	if isProtobufContent(c.contentType) {
+		accept = ContentTypeProtobuf
+	}
+	send, err := c.prepare(route, req, c.newCall(opts), accept)
+	if err != nil {
+		return err
+	}
+	resp, err := send(ctx, "")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return responseError(resp)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if isProtobufContent(resp.Header.Get("Content-Type")) {
+		return proto.Unmarshal(body, res)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(body, res)
+}
+
+// responseError turns a non-2xx response into *ValidationError (a 400 with violations) or
+// *APIError. Error bodies are JSON whatever the request's content type.
+func responseError(resp *http.Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	err := errorFromBody(body)
+	var invalid *ValidationError
+	if errors.As(err, &invalid) && resp.StatusCode == http.StatusBadRequest {
+		return invalid
+	}
+	message := http.StatusText(resp.StatusCode)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.Message != "" {
+		message = apiErr.Message
+	}
+	return &APIError{Status: resp.StatusCode, Message: message}
+}
+
+// errorFromBody decodes an error body, {"violations": [...]} or {"message": ...}; anything
+// else becomes an *APIError carrying the text.
+func errorFromBody(body []byte) error {
+	var wire struct {
+		Violations *[]FieldViolation `json:"violations"`
+		Message    *string           `json:"message"`
+	}
+	if json.Unmarshal(body, &wire) != nil {
+		return &APIError{Message: strings.TrimSpace(string(body))}
+	}
+	if wire.Violations != nil {
+		return &ValidationError{Violations: *wire.Violations}
+	}
+	if wire.Message != nil {
+		return &APIError{Message: *wire.Message}
+	}
+	return &APIError{Message: strings.TrimSpace(string(body))}
+}
+
+// EventStream is a stream of messages of type T. Read it with a loop on Next, then check
+// Err; Close releases the connection early.
+type EventStream[T proto.Message] struct {
+	ctx          context.Context
+	send         sendFunc
+	policy       ReconnectPolicy
+	maxEventSize int
+	closing      chan struct{}
+
+	mu     sync.Mutex // guards closed, cancel and body, which Close uses from any goroutine
+	closed bool
+	cancel context.CancelFunc
+	body   io.ReadCloser
+
+	dec      *sseDecoder
+	lastID   string
+	retry    time.Duration
+	failures int // consecutive failed reconnects
+	done     bool
+	err      error
+	msg      T
+	event    string
+	id       string
+}
+
+var errStreamClosed = errors.New("ssegen: the stream was closed")
+
+func openStream[T proto.Message](ctx context.Context, c *clientConfig, route *clientRoute, req proto.Message, opts []CallOption) (*EventStream[T], error) {
+	call := c.newCall(opts)
+	send, err := c.prepare(route, req, call, "text/event-stream")
+	if err != nil {
+		return nil, err
+	}
+	s := &EventStream[T]{
+		ctx:          ctx,
+		send:         send,
+		policy:       call.reconnect,
+		maxEventSize: call.maxEventSize,
+		closing:      make(chan struct{}),
+		lastID:       call.lastEventID,
+	}
+	if err := s.connect(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// connect sends the request and checks that the answer is an event stream.
+func (s *EventStream[T]) connect() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errStreamClosed
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.cancel = cancel
+	s.mu.Unlock()
+	resp, err := s.send(ctx, s.lastID)
+	if err != nil {
+		cancel()
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		err = responseError(resp)
+	} else if mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mediaType != "text/event-stream" {
+		err = &APIError{Status: resp.StatusCode, Message: fmt.Sprintf("expected a text/event-stream response, got %q", resp.Header.Get("Content-Type"))}
+	}
+	if err != nil {
+		resp.Body.Close()
+		cancel()
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		resp.Body.Close()
+		return errStreamClosed
+	}
+	s.body = resp.Body
+	s.dec = newSSEDecoder(resp.Body, s.maxEventSize)
+	// The last event id outlives connections, as in an EventSource.
+	s.dec.idBuffer, s.dec.lastID = s.lastID, s.lastID
+	return nil
+}
+
+// Next waits for the next message and reports whether there is one. It returns false at
+// the end of the stream, on an error (see Err), and after Close.
+func (s *EventStream[T]) Next() bool {
+	for !s.done {
+		if s.isClosed() {
+			s.finish(nil)
+			break
+		}
+		ev, err := s.dec.Next()
+		if err != nil {
+			s.lastID = s.dec.LastEventID()
+			if d, ok := s.dec.Retry(); ok {
+				s.retry = d
+			}
+			s.recover(err)
+			continue
+		}
+		s.lastID = ev.ID
+		switch ev.Type {
+		case "end":
+			s.finish(nil)
+		case "error":
+			s.finish(errorFromBody([]byte(ev.Data)))
+		default:
+			var zero T
+			msg := zero.ProtoReflect().Type().New().Interface().(T)
+			if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal([]byte(ev.Data), msg); err != nil {
+				s.finish(fmt.Errorf("ssegen: cannot decode a %q event: %w", ev.Type, err))
+				continue
+			}
+			s.msg, s.event, s.id = msg, ev.Type, ev.ID
+			s.failures = 0
+			return true
+		}
+	}
+	return false
+}
+
+// recover handles a read error: it reconnects when the policy allows, or ends the stream.
+func (s *EventStream[T]) recover(readErr error) {
+	var tooLarge *EventTooLargeError
+	switch {
+	case s.isClosed():
+		s.finish(nil)
+		return
+	case errors.As(readErr, &tooLarge):
+		s.finish(readErr)
+		return
+	case s.ctx.Err() != nil:
+		s.finish(s.ctx.Err())
+		return
+	}
+	s.release()
+	cause := readErr
+	for s.failures < s.policy.MaxAttempts {
+		s.failures++
+		timer := time.NewTimer(s.policy.delay(s.failures, s.retry))
+		select {
+		case <-timer.C:
+		case <-s.ctx.Done():
+			timer.Stop()
+			s.finish(s.ctx.Err())
+			return
+		case <-s.closing:
+			timer.Stop()
+			s.finish(nil)
+			return
+		}
+		err := s.connect()
+		if err == nil {
+			return
+		}
+		var apiErr *APIError
+		var invalid *ValidationError
+		switch {
+		case errors.Is(err, errStreamClosed):
+			s.finish(nil)
+			return
+		case errors.As(err, &apiErr), errors.As(err, &invalid):
+			s.finish(err) // the server answered: reconnecting would not change its mind
+			return
+		}
+		cause = err
+	}
+	if errors.Is(cause, io.EOF) || errors.Is(cause, io.ErrUnexpectedEOF) {
+		s.finish(fmt.Errorf("ssegen: the event stream ended before its end event: %w", io.ErrUnexpectedEOF))
+	} else {
+		s.finish(fmt.Errorf("ssegen: the event stream broke before its end event: %w: %w", io.ErrUnexpectedEOF, cause))
+	}
+}
+
+func (s *EventStream[T]) finish(err error) {
+	s.done, s.err = true, err
+	s.release()
+}
+
+func (s *EventStream[T]) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// release cancels the in-flight request and closes its body.
+func (s *EventStream[T]) release() {
+	s.mu.Lock()
+	cancel, body := s.cancel, s.body
+	s.cancel, s.body = nil, nil
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	if body != nil {
+		body.Close()
+	}
+}
+
+// Msg is the message read by the last successful Next.
+func (s *EventStream[T]) Msg() T { return s.msg }
+
+// Event is the name of the current event ("message" when the server gave none).
+func (s *EventStream[T]) Event() string { return s.event }
+
+// ID is the last event id the server sent, as of the current event.
+func (s *EventStream[T]) ID() string { return s.id }
+
+// Err is why the stream ended: nil after the server's end event or Close; the typed error
+// of a server error event (*APIError or *ValidationError); an error wrapping
+// io.ErrUnexpectedEOF when the connection dropped (and reconnecting, if enabled, failed);
+// *EventTooLargeError; or the context's error.
+func (s *EventStream[T]) Err() error { return s.err }
+
+// Close stops the stream and releases its connection. It may be called more than once,
+// and concurrently with Next.
+func (s *EventStream[T]) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.closing)
+	s.mu.Unlock()
+	s.release()
+	return nil
+}
+
+// EventTooLargeError ends a stream with an event whose data is larger than Limit bytes (or
+// with a line longer than that plus its field name).
+type EventTooLargeError struct {
+	Limit int
+}
+
+func (e *EventTooLargeError) Error() string {
+	return fmt.Sprintf("ssegen: an event is larger than the limit of %d bytes", e.Limit)
+}
+
+// sseEvent is one dispatched event. Type is "message" when the event had no name; ID is
+// the last event id at dispatch.
+type sseEvent struct {
+	Type, Data, ID string
+}
+
+// sseDecoder parses an event stream as the WHATWG HTML standard specifies. It reads with
+// its own line splitting (LF, CR or CRLF, even when a CRLF is split between two reads), so
+// lines have no length limit but the maximum event size.
+type sseDecoder struct {
+	r         *bufio.Reader
+	max       int // 0: no limit
+	started   bool
+	skipLF    bool // the last line ended with CR: an LF right after it belongs to it
+	line      []byte
+	data      []byte // every data line followed by LF
+	eventType string
+	idBuffer  string
+	lastID    string
+	retry     time.Duration
+	hasRetry  bool
+	err       error
+}
+
+// longestFieldName is the room a line has beyond the event size limit: "event: ".
+const longestFieldName = len("event: ")
+
+func newSSEDecoder(r io.Reader, maxEventSize int) *sseDecoder {
+	return &sseDecoder{r: bufio.NewReader(r), max: maxEventSize}
+}
+
+// Next returns the next event: io.EOF at the end of the input (an incomplete event is
+// discarded), *EventTooLargeError, or the reader's error. Errors are final.
+func (d *sseDecoder) Next() (sseEvent, error) {
+	for d.err == nil {
+		line, err := d.readLine()
+		if err != nil {
+			d.err = err
+			break
+		}
+		if len(line) > 0 {
+			d.err = d.field(decodeUTF8(line))
+			continue
+		}
+		d.lastID = d.idBuffer
+		if len(d.data) == 0 {
+			d.eventType = ""
+			continue
+		}
+		ev := sseEvent{Type: d.eventType, Data: string(d.data[:len(d.data)-1]), ID: d.lastID}
+		if ev.Type == "" {
+			ev.Type = "message"
+		}
+		d.data, d.eventType = d.data[:0], ""
+		return ev, nil
+	}
+	return sseEvent{}, d.err
+}
+
+// LastEventID is the id of the last dispatched event block.
+func (d *sseDecoder) LastEventID() string { return d.lastID }
+
+// Retry is the last valid reconnection time the stream set.
+func (d *sseDecoder) Retry() (time.Duration, bool) { return d.retry, d.hasRetry }
+
+func (d *sseDecoder) field(line string) error {
+	if line[0] == ':' {
+		return nil
+	}
+	name, value, found := strings.Cut(line, ":")
+	if found {
+		value = strings.TrimPrefix(value, " ")
+	}
+	switch name {
+	case "event":
+		d.eventType = value
+	case "data":
+		d.data = append(append(d.data, value...), '\n')
+		if d.max > 0 && len(d.data)-1 > d.max {
+			return &EventTooLargeError{Limit: d.max}
+		}
+	case "id":
+		if !strings.ContainsRune(value, 0) {
+			d.idBuffer = value
+		}
+	case "retry":
+		// A value too large for a time.Duration is ignored, like any other unusable value.
+		if value != "" && strings.Trim(value, "0123456789") == "" {
+			ms, err := strconv.ParseInt(value, 10, 64)
+			if err == nil && ms <= math.MaxInt64/int64(time.Millisecond) {
+				d.retry, d.hasRetry = time.Duration(ms)*time.Millisecond, true
+			}
+		}
+	}
+	return nil
+}
+
+// readLine returns the next line without its terminator. A CR ends a line at once; an LF
+// right after it is skipped when the next line is read, so a CR at the end of a read, or
+// of the stream, is never held back.
+func (d *sseDecoder) readLine() ([]byte, error) {
+	if !d.started {
+		d.started = true
+		if err := d.skipBOM(); err != nil {
+			return nil, err
+		}
+	}
+	d.line = d.line[:0]
+	for {
+		if d.skipLF {
+			c, err := d.r.ReadByte()
+			if err != nil {
+				return nil, err
+			}
+			d.skipLF = false
+			if c != '\n' {
+				_ = d.r.UnreadByte()
+			}
+		}
+		if d.r.Buffered() == 0 {
+			if _, err := d.r.Peek(1); err != nil {
+				return nil, err
+			}
+		}
+		chunk, _ := d.r.Peek(d.r.Buffered())
+		end := bytes.IndexAny(chunk, "\r\n")
+		if end < 0 {
+			end = len(chunk)
+		}
+		d.line = append(d.line, chunk[:end]...)
+		if d.max > 0 && len(d.line) > d.max+longestFieldName {
+			return nil, &EventTooLargeError{Limit: d.max}
+		}
+		if end < len(chunk) {
+			d.skipLF = chunk[end] == '\r'
+			_, _ = d.r.Discard(end + 1)
+			return d.line, nil
+		}
+		_, _ = d.r.Discard(end)
+	}
+}
+
+// skipBOM drops one leading UTF-8 byte order mark, reading no further than needed to know.
+func (d *sseDecoder) skipBOM() error {
+	const bom = "\xEF\xBB\xBF"
+	for n := 1; n <= len(bom); n++ {
+		b, err := d.r.Peek(n)
+		if len(b) < n {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if b[n-1] != bom[n-1] {
+			return nil
+		}
+	}
+	_, err := d.r.Discard(len(bom))
+	return err
+}
+
+// decodeUTF8 replaces invalid UTF-8 as the WHATWG decoder does: one U+FFFD per maximal
+// prefix of a valid sequence, or per byte that starts none.
+func decodeUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var s strings.Builder
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r != utf8.RuneError || size > 1 {
+			s.Write(b[:size])
+			b = b[size:]
+			continue
+		}
+		s.WriteRune(utf8.RuneError)
+		b = b[invalidPrefixLength(b):]
+	}
+	return s.String()
+}
+
+// invalidPrefixLength is the length of the longest prefix of b that starts a valid UTF-8
+// sequence (b itself holding none), at least 1.
+func invalidPrefixLength(b []byte) int {
+	need, lo, hi := 0, byte(0x80), byte(0xBF)
+	switch c := b[0]; {
+	case 0xC2 <= c && c <= 0xDF:
+		need = 1
+	case c == 0xE0:
+		need, lo = 2, 0xA0
+	case 0xE1 <= c && c <= 0xEC, c == 0xEE, c == 0xEF:
+		need = 2
+	case c == 0xED:
+		need, hi = 2, 0x9F
+	case c == 0xF0:
+		need, lo = 3, 0x90
+	case 0xF1 <= c && c <= 0xF3:
+		need = 3
+	case c == 0xF4:
+		need, hi = 3, 0x8F
+	}
+	n := 1
+	for n <= need && n < len(b) && lo <= b[n] && b[n] <= hi {
+		n++
+		lo, hi = 0x80, 0xBF
+	}
+	return n
+}

@@ -1,0 +1,385 @@
+"""Unit tests of the TypeScript renderers: naming, layout, imports and type mapping.
+
+Compiling and running the generated code is the harness's job (ssegen/harness/ts_test.py).
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import textwrap
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import pytest  # pants: no-infer-dep (the pytest tool provides it)
+
+from ssegen import typescript
+from ssegen.build import build_model
+from ssegen.descriptors import compile_request
+from ssegen.generate import generate
+from ssegen.options import Options
+from ssegen.testing import repo_path
+from ssegen.typescript import (
+    CLIENT_RUNTIME_EXPORTS,
+    ERRORS_EXPORTS,
+    RESERVED,
+    SERVER_RUNTIME_EXPORTS,
+    header_property,
+    import_specifier,
+    lower_camel,
+)
+
+MARKET = ("testprojects/market_data/proto", ["market/v1/market_data.proto"])
+SHOP = (
+    "testprojects/multi_package/proto",
+    [
+        "shop/common/v1/money.proto",
+        "shop/catalog/v1/catalog.proto",
+        "shop/orders/v1/types.proto",
+        "shop/orders/v1/orders_service.proto",
+        "shop/orders/v1/returns_service.proto",
+    ],
+)
+BOTH = "outputs=ts_client,outputs=ts_server"
+TEMPLATES = Path(typescript.__file__).parent / "templates" / "ts"
+
+_EXPORT = re.compile(r"^export (?:declare )?(?:async )?(?:function\*? ?|class |interface |type |const )(\w+)", re.M)
+_IMPORT_FROM = re.compile(r'^(?:import|export)\b[^;]*?from "([^"]+)";', re.M | re.S)
+
+
+def ts(root: str, files: Sequence[str], parameter: str = BOTH) -> Dict[str, str]:
+    return generate(compile_request(list(files), [str(repo_path(root))], parameter))["ts"]
+
+
+def write(tmp_path: Path, protos: Dict[str, str]) -> Path:
+    for name, text in protos.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text), encoding="utf-8")
+    return tmp_path
+
+
+def ts_of(tmp_path: Path, protos: Dict[str, str], files: Sequence[str], parameter: str = BOTH) -> Dict[str, str]:
+    root = write(tmp_path, protos)
+    return generate(compile_request(list(files), [str(root)], parameter))["ts"]
+
+
+def exports(text: str) -> List[str]:
+    return _EXPORT.findall(text)
+
+
+# Names ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rpc, method",
+    [
+        ("GetQuote", "getQuote"),
+        ("Get", "get"),
+        ("HTTPStatus", "httpStatus"),
+        ("GetHTTPStatus", "getHTTPStatus"),
+        ("ID", "id"),
+        ("get_quote", "getQuote"),
+        ("GET_QUOTE", "getQuote"),
+        ("watch", "watch"),
+    ],
+)
+def test_lower_camel(rpc: str, method: str) -> None:
+    assert lower_camel(rpc) == method
+
+
+@pytest.mark.parametrize(
+    "header, prop",
+    [
+        ("X-API-Key", "apiKey"),
+        ("X-Request-ID", "requestId"),
+        ("X-Client-Sequence", "clientSequence"),
+        ("Authorization", "authorization"),
+        ("x-trace_id", "traceId"),
+        ("X", "x"),
+        ("X-1st-Thing", "header1stThing"),
+        ("~", "header"),
+    ],
+)
+def test_header_property(header: str, prop: str) -> None:
+    assert header_property(header) == prop
+
+
+@pytest.mark.parametrize(
+    "source, target, specifier",
+    [
+        ("market/v1/market_data.client", "market/v1/market_data", "./market_data.js"),
+        ("shop/catalog/v1/catalog", "shop/common/v1/money", "../../common/v1/money.js"),
+        ("root", "other", "./other.js"),
+        ("a/b", "c", "../c.js"),
+    ],
+)
+def test_import_specifier(source: str, target: str, specifier: str) -> None:
+    assert import_specifier(source, target) == specifier
+
+
+def test_runtime_export_lists_match_the_templates() -> None:
+    """RESERVED keeps proto-derived names off every runtime export, so the lists must be complete."""
+    for template, listed in (
+        ("ssegen_errors.ts.mako", ERRORS_EXPORTS),
+        ("ssegen_client_runtime.ts.mako", CLIENT_RUNTIME_EXPORTS),
+        ("ssegen_server_runtime.ts.mako", SERVER_RUNTIME_EXPORTS),
+    ):
+        assert sorted(exports((TEMPLATES / template).read_text(encoding="utf-8"))) == sorted(listed), template
+    assert set(ERRORS_EXPORTS) | set(CLIENT_RUNTIME_EXPORTS) | set(SERVER_RUNTIME_EXPORTS) <= RESERVED
+
+
+# Layout --------------------------------------------------------------------------------------------
+
+
+def test_market_data_layout() -> None:
+    files = ts(*MARKET)
+    assert sorted(files) == [
+        "market/v1/index.ts",
+        "market/v1/market_data.client.ts",
+        "market/v1/market_data.server.ts",
+        "market/v1/market_data.ts",
+        "market/v1/ssegen_client_runtime.ts",
+        "market/v1/ssegen_errors.ts",
+        "market/v1/ssegen_server_runtime.ts",
+    ]
+    for path, text in files.items():
+        lines = text.split("\n")
+        assert lines[0] == "// Code generated by ssegen. DO NOT EDIT.", path
+        assert lines[1].startswith("// source: "), path
+    assert files["market/v1/market_data.ts"].split("\n")[1] == "// source: market/v1/market_data.proto"
+    assert files["market/v1/index.ts"].split("\n")[3:] == [
+        'export * from "./market_data.js";',
+        'export * from "./market_data.client.js";',
+        'export * from "./market_data.server.js";',
+        'export * from "./ssegen_errors.js";',
+        'export * from "./ssegen_client_runtime.js";',
+        'export * from "./ssegen_server_runtime.js";',
+        "",
+    ]
+
+
+def test_client_and_server_write_shared_files_identically() -> None:
+    root, files = SHOP
+    request = compile_request(files, [str(repo_path(root))], "")
+    model = build_model(request.proto_file, request.file_to_generate)
+    options = Options.parse(BOTH)
+    client = typescript.render_client(model, options)
+    server = typescript.render_server(model, options)
+    shared = set(client) & set(server)
+    assert {p for p in shared if p.endswith("/index.ts")} == {
+        "shop/catalog/v1/index.ts", "shop/common/v1/index.ts", "shop/orders/v1/index.ts",
+    }
+    for path in shared:
+        assert client[path] == server[path], path
+    assert not any(p.endswith(".server.ts") or "server_runtime" in p for p in client)
+    assert not any(p.endswith(".client.ts") or "client_runtime" in p for p in server)
+
+
+@pytest.mark.parametrize("output, present, absent", [
+    ("ts_client", ".client.js", ".server.js"),
+    ("ts_server", ".server.js", ".client.js"),
+])
+def test_one_output_barrel_names_only_its_modules(output: str, present: str, absent: str) -> None:
+    barrel = ts(*MARKET, parameter=f"outputs={output}")["market/v1/index.ts"]
+    assert present in barrel and absent not in barrel
+
+
+def test_message_only_files_get_types_errors_and_barrel() -> None:
+    files = ts("testprojects/multi_package/proto", ["shop/common/v1/money.proto"])
+    assert sorted(files) == ["shop/common/v1/index.ts", "shop/common/v1/money.ts", "shop/common/v1/ssegen_errors.ts"]
+
+
+def test_per_directory_runs_match_one_run() -> None:
+    """Pants generates one target per directory: the shared modules must come out the same."""
+    root, files = SHOP
+    together = ts(root, files)
+    groups: Dict[str, List[str]] = {}
+    for f in files:
+        groups.setdefault(posixpath.dirname(f), []).append(f)
+    apart: Dict[str, str] = {}
+    for group in groups.values():
+        apart.update(ts(root, group))
+    assert apart == together
+
+
+def test_output_is_deterministic() -> None:
+    assert ts(*SHOP) == ts(*SHOP)
+
+
+def test_relative_imports_resolve_within_the_output() -> None:
+    files = ts(*SHOP)
+    for path, text in files.items():
+        for specifier in _IMPORT_FROM.findall(text):
+            assert specifier.startswith(("./", "../")) and specifier.endswith(".js"), (path, specifier)
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))[: -len(".js")] + ".ts"
+            assert target in files, (path, specifier)
+
+
+def test_barrel_exports_are_unique_per_directory() -> None:
+    files = ts(*SHOP)
+    by_directory: Dict[str, List[str]] = {}
+    for path, text in files.items():
+        if not path.endswith("/index.ts"):
+            by_directory.setdefault(posixpath.dirname(path), []).extend(exports(text))
+    for directory, names in by_directory.items():
+        assert len(names) == len(set(names)), directory
+
+
+# Types ---------------------------------------------------------------------------------------------
+
+
+def test_cross_package_types_are_imported_by_relative_path() -> None:
+    files = ts(*SHOP)
+    catalog = files["shop/catalog/v1/catalog.ts"]
+    assert 'import type { Currency, Money } from "../../common/v1/money.js";' in catalog
+    assert "  price?: Money;" in catalog
+    returns = files["shop/orders/v1/returns_service.ts"]
+    assert 'import type { LineItem, Return_Reason } from "./types.js";' in returns
+    types_module = files["shop/orders/v1/types.ts"]
+    assert "export interface Return {" in types_module
+    assert 'export type Return_Reason = "REASON_UNSPECIFIED" | "REASON_DAMAGED"' in types_module
+
+
+def test_scalar_and_well_known_mapping() -> None:
+    text = ts(*MARKET)["market/v1/market_data.ts"]
+    for line in (
+        "  lotSize?: string;",  # int64
+        "  sequence?: string;",  # uint64
+        "  tickSize?: number;",
+        "  active?: boolean;",
+        "  riskToken?: string;",  # bytes (base64)
+        "  listedAt?: string;",  # Timestamp
+        "  maxLatency?: string;",  # Duration
+        "  clientOrderId?: string;",  # StringValue
+        "  annotations?: { [key: string]: SubmitOrderRequest_Annotation };",
+        "  legs?: SubmitOrderRequest_Leg[];",
+        "  venues?: Venue[];",
+        "  postOnly?: boolean;",
+        "export interface OrderBook_Level {",
+        "export interface DeleteWatchlistResponse {}",
+    ):
+        assert line in text, line
+    assert "Member of the oneof `pricing`: set at most one of `limitPrice`, `market`, `stopPrice`." in text
+
+
+ODD = {
+    "odd/other/dep.proto": """\
+        syntax = "proto3";
+        package odd.other;
+        message Thing { string name = 1; }
+        enum Color { COLOR_UNSPECIFIED = 0; RED = 1; }
+    """,
+    "odd/v1/odd.proto": """\
+        syntax = "proto3";
+        package odd.v1;
+        import "google/protobuf/any.proto";
+        import "google/protobuf/empty.proto";
+        import "google/protobuf/struct.proto";
+        import "google/protobuf/wrappers.proto";
+        import "sebuf/http/annotations.proto";
+        import "sebuf/http/headers.proto";
+        import "odd/other/dep.proto";
+
+        message Request { string id = 1; }
+        message Response { string id = 1; }
+        message ValidationError { string x = 1; }
+        message WeirdServiceClient { string x = 1; }
+        message Thing { odd.other.Thing other = 1; odd.other.Color color = 2; }
+        message Foo { message Bar { string x = 1; } Bar bar = 1; }
+        message Foo_Bar { string y = 1; }
+        message Everything {
+          google.protobuf.Struct s = 1;
+          google.protobuf.Value v = 2;
+          google.protobuf.ListValue l = 3;
+          google.protobuf.Any a = 4;
+          google.protobuf.Empty e = 5;
+          google.protobuf.Int64Value i64 = 6;
+          google.protobuf.NullValue nothing = 7;
+          string dashed = 8 [json_name = "dashed-name"];
+          map<int64, Thing> things = 9;
+        }
+
+        service WeirdService {
+          option (sebuf.http.service_headers) = {
+            required_headers: [
+              { name: "X-Headers" type: "string" },
+              { name: "X-Count" type: "integer" },
+              { name: "Signal" type: "boolean" }
+            ]
+          };
+          rpc Constructor(Request) returns (Response);
+          rpc Watch(Request) returns (stream Everything);
+          rpc WatchEvents(Request) returns (google.protobuf.Empty);
+          rpc get_thing(Thing) returns (Thing);
+          rpc Ping(google.protobuf.Empty) returns (Response) {
+            option (sebuf.http.config) = {method: HTTP_METHOD_GET};
+          }
+        }
+    """,
+}
+
+
+def test_names_never_collide(tmp_path: Path) -> None:
+    files = ts_of(tmp_path, ODD, ["odd/other/dep.proto", "odd/v1/odd.proto"])
+    types_module = files["odd/v1/odd.ts"]
+    # Globals and runtime names get a suffix; the top-level Foo_Bar keeps its name beside Foo.Bar.
+    assert exports(types_module) == [
+        "Request_", "Response_", "ValidationError_", "WeirdServiceClient", "Thing", "Foo", "Foo_Bar_", "Foo_Bar",
+        "Everything",
+    ]
+    assert 'import type { Color, Thing as Thing_ } from "../other/dep.js";' in types_module
+    assert "  other?: Thing_;" in types_module
+    client = files["odd/v1/odd.client.ts"]
+    # The class name yields to the message of the same name in the directory.
+    assert "export class WeirdServiceClient_ {" in client
+    for signature in (
+        "  async constructor_(request: Request_, options?: WeirdServiceCallOptions): Promise<Response_> {",
+        "  watch(request: Request_, options?: WeirdServiceStreamOptions): AsyncGenerator<Everything, void, undefined> {",
+        "  async watchEvents_(request: Request_, options?: WeirdServiceCallOptions): Promise<Record<string, never>> {",
+        "  async getThing(request: Thing, options?: WeirdServiceCallOptions): Promise<Thing> {",
+    ):
+        assert signature in client, signature
+    assert "  watchEvents(\n" in client
+    # A method that sends nothing from its request marks the parameter unused.
+    assert "  async ping(_request: Record<string, never>, options?: WeirdServiceCallOptions)" in client
+    # Typed header props avoid the option names and take their header's type.
+    assert "  headersHeader?: string;" in client
+    assert "  signalHeader?: string | boolean;" in client
+    assert "  count?: string | number;" in client
+    server = files["odd/v1/odd.server.ts"]
+    assert "export function createWeirdServiceRoutes(handler: WeirdServiceHandler, options?: ServerOptions)" in server
+    assert "  constructor_(request: Request_, context: HandlerContext): Promise<Response_> | Response_;" in server
+
+
+def test_well_known_types_map_as_protojson(tmp_path: Path) -> None:
+    text = ts_of(tmp_path, ODD, ["odd/other/dep.proto", "odd/v1/odd.proto"])["odd/v1/odd.ts"]
+    assert 'import type { JsonValue } from "./ssegen_errors.js";' in text
+    for line in (
+        "  s?: { [key: string]: JsonValue };",
+        "  v?: JsonValue;",
+        "  l?: JsonValue[];",
+        '  a?: { "@type": string; [key: string]: unknown };',
+        "  e?: Record<string, never>;",
+        "  i64?: string;",
+        "  nothing?: null;",
+        '  "dashed-name"?: string;',
+        "  things?: { [key: string]: Thing };",
+    ):
+        assert line in text, line
+
+
+def test_url_bindings_in_client_and_server() -> None:
+    files = ts(*MARKET)
+    client = files["market/v1/market_data.client.ts"]
+    get_instrument = client[client.index("async getInstrument("):client.index("async listInstruments(")]
+    assert (
+        '        path:\n          "/api/v1/venues/" +\n          pathSegment(request.venue, "VENUE_UNSPECIFIED") +\n'
+        '          "/instruments/" +\n          pathSegment(request.symbol, ""),\n'
+    ) in get_instrument
+    assert '["symbols", request.symbolFilter],' in client
+    # No body on GET.
+    assert "body:" not in get_instrument
+    server = files["market/v1/market_data.server.ts"]
+    assert '{ name: "page_size", field: "pageSize", type: "int32", required: true },' in server
+    assert '{ name: "X-Request-ID", type: "string", required: true, format: "uuid" },' in server
+    assert "streamRoute<StreamQuotesRequest, Quote>(" in server
