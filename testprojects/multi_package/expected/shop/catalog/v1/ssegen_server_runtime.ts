@@ -626,21 +626,56 @@ function dataText(data: unknown): string {
   return text;
 }
 
-// Resolves with whichever comes first: the pending step, the heartbeat interval, the abort.
-function race(pending: Promise<Outcome>, interval: number, signal: AbortSignal): Promise<Outcome> {
-  if (signal.aborted) return Promise.resolve({ kind: "aborted" });
-  return new Promise((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const settle = (outcome: Outcome): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      resolve(outcome);
-    };
-    const onAbort = (): void => settle({ kind: "aborted" });
-    signal.addEventListener("abort", onAbort);
-    if (interval > 0) timer = setTimeout(() => settle({ kind: "heartbeat" }), interval);
-    void pending.then(settle);
-  });
+// The handler's items, one at a time. Each item is subscribed to exactly once, and the waits for
+// it (one per heartbeat while the handler is idle) come and go without leaving callbacks behind.
+class ItemQueue {
+  private asked = false;
+  private ready: Outcome | undefined;
+  private waiter: ((outcome: Outcome) => void) | undefined;
+  private readonly source: Source<unknown>;
+
+  constructor(source: Source<unknown>) {
+    this.source = source;
+  }
+
+  // Resolves with whichever comes first: the next item, the heartbeat interval, the abort. The
+  // next item is asked for only after the previous one was taken (backpressure).
+  next(interval: number, signal: AbortSignal): Promise<Outcome> {
+    if (!this.asked) {
+      this.asked = true;
+      this.source.next().then(
+        (step) => this.deliver({ kind: "step", step }),
+        (error: unknown) => this.deliver({ kind: "error", error }),
+      );
+    }
+    const ready = this.ready;
+    if (ready !== undefined) {
+      this.ready = undefined;
+      if (ready.kind === "step") this.asked = false;
+      return Promise.resolve(ready);
+    }
+    if (signal.aborted) return Promise.resolve({ kind: "aborted" });
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (outcome: Outcome): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        this.waiter = undefined;
+        if (outcome.kind === "step") this.asked = false;
+        resolve(outcome);
+      };
+      const onAbort = (): void => settle({ kind: "aborted" });
+      signal.addEventListener("abort", onAbort);
+      if (interval > 0) timer = setTimeout(() => settle({ kind: "heartbeat" }), interval);
+      this.waiter = settle;
+    });
+  }
+
+  private deliver(outcome: Outcome): void {
+    const waiter = this.waiter;
+    if (waiter !== undefined) waiter(outcome);
+    else this.ready = outcome;
+  }
 }
 
 async function streamResponse(
@@ -653,18 +688,11 @@ async function streamResponse(
 ): Promise<Response> {
   const interval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const encoder = new TextEncoder();
-  // The source's next item; asked for only when the previous one was written (backpressure).
-  let pending: Promise<Outcome> | undefined;
+  const items = new ItemQueue(source);
   let body: ReadableStreamDefaultController<Uint8Array> | undefined;
   let finished = false;
 
-  const next = (): Promise<Outcome> => {
-    pending ??= source.next().then(
-      (step): Outcome => ({ kind: "step", step }),
-      (error: unknown): Outcome => ({ kind: "error", error }),
-    );
-    return race(pending, interval, controller.signal);
-  };
+  const next = (): Promise<Outcome> => items.next(interval, controller.signal);
   const withRetry = (text: string): string => {
     if (retry.ms === undefined) return text;
     const line = "retry: " + retry.ms + "\n";
@@ -703,7 +731,6 @@ async function streamResponse(
   if (first.kind === "heartbeat") {
     initial = withRetry(HEARTBEAT_FRAME);
   } else {
-    pending = undefined;
     ended = first.step.done;
     try {
       initial = withRetry(first.step.done ? END_FRAME : frame(first.step.value));
@@ -738,7 +765,6 @@ async function streamResponse(
             text = withRetry(errorFrame(await errorEventData(outcome.error, request, options)));
             break;
           case "step":
-            pending = undefined;
             if (outcome.step.done) {
               text = withRetry(END_FRAME);
               break;
