@@ -1,0 +1,5 @@
+//go:build !race
+
+package marketv1http
+
+const raceDetector = false
