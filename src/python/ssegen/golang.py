@@ -448,8 +448,14 @@ def _mux_path(route: Route) -> str:
 
 def _client_route(method: Method) -> str:
     route = method.route
-    query = ", ".join(_literal("", [("name", go_quote(q.name)), ("field", go_quote(q.field.name))])
-                      for q in route.query_params)
+    query = ", ".join(
+        _literal("", [
+            ("name", go_quote(q.name)),
+            ("field", go_quote(q.field.name)),
+            ("required", "true" if q.required else ""),
+        ])
+        for q in route.query_params
+    )
     return "&" + _literal("clientRoute", [
         ("verb", go_quote(route.verb)),
         ("path", go_quote(route.path)),

@@ -119,6 +119,25 @@ func TestUnaryQueryParameters(t *testing.T) {
 	}
 }
 
+// A required query parameter at its zero value is still sent: the server rejects a request
+// without it.
+func TestUnaryRequiredQueryParameterAtZeroValue(t *testing.T) {
+	impl := &market{listInstruments: func(_ context.Context, req *marketv1.ListInstrumentsRequest) (*marketv1.ListInstrumentsResponse, error) {
+		return &marketv1.ListInstrumentsResponse{}, nil
+	}}
+	ts := startServer(t, impl)
+	if _, err := ts.client(t).ListInstruments(context.Background(), &marketv1.ListInstrumentsRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := url.ParseQuery(ts.lastRequest(t).RawQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (url.Values{"page_size": {"0"}}); !reflect.DeepEqual(q, want) {
+		t.Fatalf("query %v, want %v", q, want)
+	}
+}
+
 func TestUnaryQueryBindingFromRawURLs(t *testing.T) {
 	var got *marketv1.ListInstrumentsRequest
 	impl := &market{listInstruments: func(_ context.Context, req *marketv1.ListInstrumentsRequest) (*marketv1.ListInstrumentsResponse, error) {

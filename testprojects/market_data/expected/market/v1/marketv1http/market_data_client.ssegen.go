@@ -40,7 +40,7 @@ func (c *MarketDataServiceClient) GetInstrument(ctx context.Context, req *market
 // Lists instruments, filtered by symbol and asset class.
 func (c *MarketDataServiceClient) ListInstruments(ctx context.Context, req *marketv1.ListInstrumentsRequest, opts ...CallOption) (*marketv1.ListInstrumentsResponse, error) {
 	res := new(marketv1.ListInstrumentsResponse)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/v1/instruments", query: []clientQueryParam{{name: "symbols", field: "symbol_filter"}, {name: "page_size", field: "page_size"}, {name: "asset_class", field: "asset_class"}, {name: "include_inactive", field: "include_inactive"}, {name: "page_token", field: "page_token"}}}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/v1/instruments", query: []clientQueryParam{{name: "symbols", field: "symbol_filter"}, {name: "page_size", field: "page_size", required: true}, {name: "asset_class", field: "asset_class"}, {name: "include_inactive", field: "include_inactive"}, {name: "page_token", field: "page_token"}}}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -118,7 +118,7 @@ func (c *MarketDataServiceClient) GetServerTime(ctx context.Context, req *market
 // Returns whether a venue is open. Default path, every field in the query.
 func (c *MarketDataServiceClient) GetMarketStatus(ctx context.Context, req *marketv1.GetMarketStatusRequest, opts ...CallOption) (*marketv1.MarketStatus, error) {
 	res := new(marketv1.MarketStatus)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/v1/get_market_status", query: []clientQueryParam{{name: "venue", field: "venue"}, {name: "symbol", field: "symbol"}}}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/v1/get_market_status", query: []clientQueryParam{{name: "venue", field: "venue", required: true}, {name: "symbol", field: "symbol"}}}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -747,8 +747,10 @@ func (s *sseSender) end(c *serverConfig, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ended = true
-	if ctxErr := s.r.Context().Err(); err != nil && ctxErr != nil && errors.Is(err, ctxErr) {
-		return // the client went away: nobody to tell
+	if s.r.Context().Err() != nil {
+		// The client went away: nobody to tell, and the handler's error (a cancelled context, a
+		// reset connection) is only a consequence of that.
+		return
 	}
 	if err != nil && !s.committed {
 		c.writeError(s.w, s.r, err)

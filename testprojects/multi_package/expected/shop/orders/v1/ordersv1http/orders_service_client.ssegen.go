@@ -37,7 +37,7 @@ func (c *OrderServiceClient) Get(ctx context.Context, req *ordersv1.GetOrderRequ
 // Lists the orders of a customer.
 func (c *OrderServiceClient) List(ctx context.Context, req *ordersv1.ListOrdersRequest, opts ...CallOption) (*ordersv1.ListOrdersResponse, error) {
 	res := new(ordersv1.ListOrdersResponse)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/orders/v1/orders", query: []clientQueryParam{{name: "customer_id", field: "customer_id"}, {name: "status", field: "statuses"}, {name: "limit", field: "limit"}}}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/orders/v1/orders", query: []clientQueryParam{{name: "customer_id", field: "customer_id", required: true}, {name: "status", field: "statuses"}, {name: "limit", field: "limit"}}}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -69,5 +69,5 @@ func (c *OrderServiceClient) Cancel(ctx context.Context, req *ordersv1.CancelOrd
 //
 // Streams status changes of one order. Default path: /api/orders/v1/watch.
 func (c *OrderServiceClient) Watch(ctx context.Context, req *ordersv1.WatchOrderRequest, opts ...CallOption) (*EventStream[*ordersv1.Order], error) {
-	return openStream[*ordersv1.Order](ctx, c.cfg, &clientRoute{verb: "GET", path: "/api/orders/v1/watch", query: []clientQueryParam{{name: "order_id", field: "order_id"}}}, req, opts)
+	return openStream[*ordersv1.Order](ctx, c.cfg, &clientRoute{verb: "GET", path: "/api/orders/v1/watch", query: []clientQueryParam{{name: "order_id", field: "order_id", required: true}}}, req, opts)
 }

@@ -159,8 +159,9 @@ type clientRoute struct {
 }
 
 type clientQueryParam struct {
-	name  string
-	field string
+	name     string
+	field    string
+	required bool // sent even when unset: the server rejects a request without it
 }
 
 // sendFunc sends a prepared request; streams call it again to reconnect.
@@ -261,7 +262,7 @@ func (c *clientConfig) url(route *clientRoute, req proto.Message) (string, error
 			for i := 0; i < list.Len(); i++ {
 				query.Add(q.name, formatValue(fd, list.Get(i)))
 			}
-		} else if m.Has(fd) {
+		} else if m.Has(fd) || q.required {
 			query.Add(q.name, formatValue(fd, m.Get(fd)))
 		}
 	}
