@@ -25,9 +25,8 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 import ssegen
-from ssegen.cli import main as ssegen_cli
 from ssegen.descriptors import BUNDLED_INCLUDE_DIR, well_known_include_dir
-from ssegen.testing import repo_path
+from ssegen.testing import generate_with_cli, repo_path
 
 GO_MODULE = "testprojects/go"
 SSE_VECTORS = "testprojects/conformance/sse_vectors.json"
@@ -50,7 +49,7 @@ PROJECTS: List[Tuple[str, str, List[str]]] = [
     ),
 ]
 
-GO_OUTPUTS = "outputs=go_server,outputs=go_client"
+GO_OUTPUTS = ("go_server", "go_client")
 # The annotation protos' go_package is sebuf's own module; inside the test module they get a local
 # import path instead, so nothing outside google.golang.org/protobuf has to be fetched.
 SEBUF_PROTOS = ["sebuf/http/annotations.proto", "sebuf/http/headers.proto"]
@@ -96,20 +95,7 @@ def existing_generated_go(root: Path) -> Optional[Dict[str, str]]:
 
 
 def run_generator(root: Path, protos: Sequence[str]) -> Dict[str, str]:
-    """Runs the ssegen CLI for the Go outputs and merges them (go_server and go_client share a package)."""
-    with tempfile.TemporaryDirectory(prefix="ssegen-go-gen-") as out:
-        status = ssegen_cli(["--out", out, "--param", GO_OUTPUTS, "--proto-path", str(root), *protos])
-        assert status == 0, f"ssegen failed for {root} (see captured stderr)"
-        files: Dict[str, str] = {}
-        for output_dir in sorted(Path(out).iterdir()):
-            for path in sorted(output_dir.rglob("*")):
-                if path.is_file():
-                    relative = path.relative_to(output_dir).as_posix()
-                    content = path.read_text(encoding="utf-8")
-                    if files.setdefault(relative, content) != content:
-                        raise AssertionError(f"two Go outputs write {relative} differently")
-        assert files, f"ssegen wrote no Go for {root}"
-        return files
+    return generate_with_cli(root, protos, GO_OUTPUTS, "go")
 
 
 def module_path() -> str:

@@ -20,8 +20,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
-from ssegen.cli import main as ssegen_cli
-from ssegen.testing import repo_path
+from ssegen.testing import generate_with_cli, repo_path
 
 TS_PACKAGE = "testprojects/ts"
 SSE_VECTORS = "testprojects/conformance/sse_vectors.json"
@@ -41,7 +40,7 @@ PROJECTS: List[Tuple[str, List[str]]] = [
     ),
 ]
 
-TS_OUTPUTS = "outputs=ts_client,outputs=ts_server"
+TS_OUTPUTS = ("ts_client", "ts_server")
 # Parts of the test package that are never copied: installed or produced by the harness.
 NOT_COPIED = {"node_modules", "build", "gen"}
 
@@ -78,20 +77,7 @@ def existing_generated_ts(root: Path, protos: Sequence[str]) -> Optional[Dict[st
 
 
 def run_generator(root: Path, protos: Sequence[str]) -> Dict[str, str]:
-    """Runs the ssegen CLI for the TS outputs and merges them (ts_client and ts_server share paths)."""
-    with tempfile.TemporaryDirectory(prefix="ssegen-ts-gen-") as out:
-        status = ssegen_cli(["--out", out, "--param", TS_OUTPUTS, "--proto-path", str(root), *protos])
-        assert status == 0, f"ssegen failed for {root} (see captured stderr)"
-        files: Dict[str, str] = {}
-        for output_dir in sorted(Path(out).iterdir()):
-            for path in sorted(output_dir.rglob("*")):
-                if path.is_file():
-                    relative = path.relative_to(output_dir).as_posix()
-                    content = path.read_text(encoding="utf-8")
-                    if files.setdefault(relative, content) != content:
-                        raise AssertionError(f"two TS outputs write {relative} differently")
-        assert files, f"ssegen wrote no TypeScript for {root}"
-        return files
+    return generate_with_cli(root, protos, TS_OUTPUTS, "ts")
 
 
 def npm_cache_dir() -> Path:
