@@ -1,6 +1,7 @@
 """The ssegen Pants backend: `backend_packages = [..., "ssegen.rules"]`."""
 from ssegen.rules import dependency_inference
 from ssegen.rules import rules as codegen_rules
+from ssegen.rules import tailor
 from ssegen.rules.subsystem import SsegenSubsystem
 from ssegen.rules.target_types import SseProtoGoTarget, SseProtoLibraryTarget, SseProtoOpenApiTarget, SseProtoTsTarget
 
@@ -13,5 +14,6 @@ def rules():
     return [
         *codegen_rules.rules(),
         *dependency_inference.rules(),
+        *tailor.rules(),
         *SsegenSubsystem.rules(),
     ]

@@ -10,6 +10,7 @@ from typing import Dict
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 from pants.backend.codegen.protobuf.target_types import ProtobufSourcesGeneratorTarget, ProtobufSourceTarget
 from pants.backend.codegen.protobuf.target_types import rules as protobuf_target_rules
+from pants.core.goals.tailor import AllOwnedSources, PutativeTarget, PutativeTargets
 from pants.core.util_rules import source_files, stripped_source_files
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, DigestContents
@@ -21,8 +22,10 @@ from pants.testutil.rule_runner import RuleRunner
 from ssegen.rules import register
 from ssegen.rules.dependency_inference import InferSseProtoDependencies, SseProtoInferenceFieldSet
 from ssegen.rules.subsystem import SsegenSubsystem
+from ssegen.rules.tailor import PutativeSseProtoTargetsRequest
 from ssegen.rules.target_types import (
     SseGoSourcesField,
+    SseProtoLibraryTarget,
     SseOpenApiSourcesField,
     SseProtoGoTarget,
     SseProtoOpenApiTarget,
@@ -65,6 +68,7 @@ def rule_runner() -> RuleRunner:
             QueryRule(DigestContents, [Digest]),
             QueryRule(InferredDependencies, [InferSseProtoDependencies]),
             QueryRule(SsegenSubsystem, []),
+            QueryRule(PutativeTargets, [PutativeSseProtoTargetsRequest, AllOwnedSources]),
         ],
         target_types=[*register.target_types(), ProtobufSourcesGeneratorTarget, ProtobufSourceTarget],
         ca_certs_path=os.environ.get("PANTS_CA_CERTS_PATH"),
@@ -273,3 +277,26 @@ def test_tool_pins_match_the_repo_constraints(rule_runner: RuleRunner) -> None:
     for requirement in subsystem.requirements:
         name = requirement.split("==")[0].lower()
         assert constraints.get(name) == requirement, f"{requirement} vs constraints.txt {constraints.get(name)}"
+
+
+def test_tailor_proposes_libraries_for_annotated_protos(rule_runner: RuleRunner) -> None:
+    annotated = 'syntax = "proto3";\nimport "sebuf/http/annotations.proto";\n'
+    rule_runner.write_files(
+        {
+            "protos/api/a.proto": annotated,
+            "protos/api/b.proto": annotated,
+            "protos/owned/c.proto": annotated,
+            "protos/plain/d.proto": 'syntax = "proto3";\nmessage D {}\n',
+        }
+    )
+    request = PutativeSseProtoTargetsRequest(("protos/api", "protos/owned", "protos/plain"))
+    owned = AllOwnedSources(["protos/owned/c.proto"])
+    assert rule_runner.request(PutativeTargets, [request, owned]) == PutativeTargets()  # off by default
+    configure(rule_runner, "--ssegen-tailor")
+    try:
+        proposed = rule_runner.request(PutativeTargets, [request, owned])
+    finally:
+        configure(rule_runner)
+    assert proposed == PutativeTargets(
+        [PutativeTarget.for_target_type(SseProtoLibraryTarget, "protos/api", "api", ["a.proto", "b.proto"])]
+    )

@@ -36,6 +36,17 @@ class SsegenSubsystem(Subsystem):
         help="Python versions the generator may run on.",
         advanced=True,
     )
+    tailor = BoolOption(
+        default=False,
+        help=help_text(
+            """
+            Let `pants tailor` propose an `sse_proto_library` for each directory with unowned
+            `.proto` files that import the `sebuf/http` annotations. Off by default because the
+            protobuf backend's tailor proposes `protobuf_sources` for the same files; turn that
+            one off (`[protoc].tailor = false`) when you turn this on.
+            """
+        ),
+    )
     dependency_inference = BoolOption(
         default=True,
         help=help_text(
