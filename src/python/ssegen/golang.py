@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from ssegen.errors import GenerationError, Location, Problem
-from ssegen.model import Header, Method, Model, ProtoFile, Route, Service
+from ssegen.model import SSE_END_EVENT, SSE_ERROR_EVENT, Header, Method, Model, ProtoFile, Route, Service
 from ssegen.options import Options
 from ssegen.render import render_template
 
@@ -534,7 +534,12 @@ def _render(model: Model, server: bool) -> Dict[str, str]:
     for package in _plan(model):
         header = _header([f.name for f in package.files])
         out[posixpath.join(package.out_dir, ERRORS_FILE)] = render_template(
-            "go/errors.go.mako", header=header, package=package.name, pb_import_path=package.messages.import_path
+            "go/errors.go.mako",
+            header=header,
+            package=package.name,
+            pb_import_path=package.messages.import_path,
+            error_event=go_quote(SSE_ERROR_EVENT),
+            end_event=go_quote(SSE_END_EVENT),
         )
         out[posixpath.join(package.out_dir, runtime_file)] = render_template(
             runtime_template, header=header, package=package.name

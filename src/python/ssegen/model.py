@@ -20,7 +20,6 @@ RESERVED_EVENT_NAMES = (SSE_ERROR_EVENT, SSE_END_EVENT)
 VERBS_WITH_BODY = ("POST", "PUT", "PATCH")
 
 # Proto scalar type names, as protoc spells them without the TYPE_ prefix, lower-cased.
-INTEGER_32 = ("int32", "sint32", "sfixed32", "uint32", "fixed32")
 INTEGER_64 = ("int64", "sint64", "sfixed64", "uint64", "fixed64")
 UNSIGNED = ("uint32", "fixed32", "uint64", "fixed64")
 

@@ -461,9 +461,9 @@ func (s *EventStream[T]) Next() bool {
 		}
 		s.lastID = ev.ID
 		switch ev.Type {
-		case "end":
+		case sseEndEvent:
 			s.finish(nil)
-		case "error":
+		case sseErrorEvent:
 			s.finish(errorFromBody([]byte(ev.Data)))
 		default:
 			var zero T

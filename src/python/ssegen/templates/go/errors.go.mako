@@ -10,6 +10,13 @@ import (
 	"strings"
 )
 
+// The event names the SSE contract reserves: a handler error after the stream started, and the
+// clean end of a stream. Handlers cannot send events with these names.
+const (
+	sseErrorEvent = ${error_event}
+	sseEndEvent   = ${end_event}
+)
+
 // FieldViolation is one problem with a request: the field, query parameter or header
 // at fault ("body" for an unreadable body) and what is wrong with it.
 type FieldViolation struct {

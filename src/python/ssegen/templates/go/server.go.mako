@@ -670,7 +670,7 @@ func (s *sseSender) Send(msg proto.Message, opts ...EventOption) error {
 	if strings.ContainsAny(ev.name, "\r\n\x00") || strings.ContainsAny(ev.id, "\r\n\x00") {
 		return errors.New("ssegen: event names and ids cannot contain CR, LF or NUL")
 	}
-	if ev.name == "error" || ev.name == "end" {
+	if ev.name == sseErrorEvent || ev.name == sseEndEvent {
 		return fmt.Errorf("ssegen: the event name %q is reserved", ev.name)
 	}
 	data, err := s.marshal.Marshal(msg)
@@ -755,10 +755,10 @@ func (s *sseSender) end(c *serverConfig, err error) {
 		c.writeError(s.w, s.r, err)
 		return
 	}
-	frame := []byte("event: end\ndata: {}\n\n")
+	frame := []byte("event: " + sseEndEvent + "\ndata: {}\n\n")
 	if err != nil {
 		_, body := c.errorResponse(s.r, err)
-		frame = append(append([]byte("event: error\ndata: "), body...), "\n\n"...)
+		frame = append(append([]byte("event: "+sseErrorEvent+"\ndata: "), body...), "\n\n"...)
 	}
 	_ = s.writeLocked(frame)
 }
