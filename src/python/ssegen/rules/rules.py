@@ -5,7 +5,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import ssegen
 from pants.backend.codegen.protobuf.target_types import ProtobufSourceField
@@ -16,6 +16,7 @@ from pants.backend.python.util_rules.pex import PexRequest, VenvPex, VenvPexProc
 from pants.backend.python.util_rules.pex_requirements import PexRequirements
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.core.util_rules.stripped_source_files import StrippedSourceFiles
+from pants.engine.addresses import Address
 from pants.engine.fs import AddPrefix, CreateDigest, Digest, DigestSubset, FileContent, PathGlobs, RemovePrefix, Snapshot
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
@@ -33,6 +34,7 @@ from pants.source.source_root import SourceRoot, SourceRootRequest, SourceRootsR
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from ssegen.rules.dependency_inference import SseProtoImportMapping
 from ssegen.rules.subsystem import SsegenSubsystem
 from ssegen.rules.target_types import (
     LANGUAGE_TARGETS,
@@ -180,11 +182,14 @@ async def generate_language(request: GenerateSourcesRequest, language: str) -> G
 
     repo_paths = {import_path(f): f for f in all_sources.files}
     to_import_path = {repo: imp for imp, repo in repo_paths.items()}
+    own_files = tuple(sorted(to_import_path[f] for f in own_sources.files))
+    if language in LANGUAGES_WRITING_PER_FILE:
+        await _check_single_owner(tgt.address, own_files, repo_paths, language)
     run = await Get(
         SsegenRunResult,
         SsegenRunRequest(
             protos=stripped.snapshot.digest,
-            files=tuple(sorted(to_import_path[f] for f in own_sources.files)),
+            files=own_files,
             parameter=generator_parameter(tgt),
             repo_paths=FrozenDict(repo_paths),
         ),
@@ -194,6 +199,27 @@ async def generate_language(request: GenerateSourcesRequest, language: str) -> G
     if source_root.path != ".":
         output = await Get(Digest, AddPrefix(output, source_root.path))
     return GeneratedSources(await Get(Snapshot, Digest, output))
+
+
+# Languages whose output paths follow the proto files, so two targets generating from one file
+# write the same files. (OpenAPI documents follow services and options: a bundle next to
+# per-service documents is legitimate.)
+LANGUAGES_WRITING_PER_FILE = ("go", "ts")
+
+
+async def _check_single_owner(
+    address: Address, files: Tuple[str, ...], repo_paths: Dict[str, str], language: str
+) -> None:
+    mapping = await Get(SseProtoImportMapping)
+    for file in files:
+        others = [a for a in mapping.by_language.get(language, FrozenDict()).get(file, ()) if a != address]
+        if others:
+            raise SsegenGenerationFailed(
+                f"{repo_paths[file]} belongs to {address} and {', '.join(str(a) for a in others)}: each would "
+                f"generate its {language} code, into the same files.\n"
+                "    fix: let one sse_proto_library own the file (narrow the others' `sources`, e.g. with a "
+                "`!file.proto` exclude), or select different `outputs`."
+            )
 
 
 class GenerateSseGoRequest(GenerateSourcesRequest):

@@ -300,3 +300,20 @@ def test_tailor_proposes_libraries_for_annotated_protos(rule_runner: RuleRunner)
     assert proposed == PutativeTargets(
         [PutativeTarget.for_target_type(SseProtoLibraryTarget, "protos/api", "api", ["a.proto", "b.proto"])]
     )
+
+
+def test_two_libraries_generating_code_from_one_proto_is_an_error(rule_runner: RuleRunner) -> None:
+    write_shop(rule_runner)
+    rule_runner.write_files(
+        {"src/protos/shop/api/BUILD": "sse_proto_library(name='api')\nsse_proto_library(name='copy', outputs=['ts_client'])\n"}
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate(rule_runner, Address("src/protos/shop/api", target_name="api", generated_name="ts"), SseTypeScriptSourcesField)
+    api = Address("src/protos/shop/api", target_name="api", generated_name="ts")
+    copy = Address("src/protos/shop/api", target_name="copy", generated_name="ts")
+    assert (
+        f"src/protos/shop/api/price.proto belongs to {api} and {copy}: each would generate its ts code, into the "
+        "same files." in str(error.value)
+    )
+    # Languages that do not collide are unaffected.
+    assert generate(rule_runner, Address("src/protos/shop/api", target_name="api", generated_name="go"), SseGoSourcesField)
