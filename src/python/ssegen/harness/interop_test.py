@@ -1,0 +1,259 @@
+"""The cross-language interop matrix: every generated client against every generated server.
+
+Go client -> Go server, TS client -> TS server, Go client -> TS server and TS client -> Go server
+all run the same scenarios (testprojects/interop/scenarios.json) over loopback HTTP. Each server
+(testprojects/interop/go/server, ts/interop_server.ts) serves market.v1.MarketDataService with one
+shared behaviour; each driver (go/driver, ts/interop_driver.ts) runs every scenario with its
+client and prints a RESULT line per scenario. A failure names the pair and the scenario.
+
+The Go module and the TS package are assembled the way the Go and TS harnesses do it (their
+helpers are reused), once per session. Set SSEGEN_WRITE_INTEROP_DOC=<repo>/docs/interop.md to
+write the pair x scenario table there (the Pants sandbox is discarded, so only on request).
+Needs what both harnesses need: go, node >= 20, npm, and their caches.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
+
+import pytest  # pants: no-infer-dep (the pytest tool provides it)
+
+from ssegen.harness import go_test, ts_test
+from ssegen.testing import repo_path
+
+INTEROP = "testprojects/interop"
+SCENARIOS = INTEROP + "/scenarios.json"
+# Where the interop sources go inside the assembled Go module / TS package.
+GO_DIR = "interop"
+TS_FILES = ("interop_server.ts", "interop_driver.ts")
+
+# Generous ceilings so a hung child fails the test instead of the whole run; not timing checks.
+BUILD_TIMEOUT_S = 900
+SERVER_START_TIMEOUT_S = 60
+DRIVER_TIMEOUT_S = 600
+
+PAIRS = [("go", "go"), ("ts", "ts"), ("go", "ts"), ("ts", "go")]  # (client, server)
+NAMES = {"go": "Go", "ts": "TS"}
+REPRODUCE = "./pants test src/python/ssegen/harness:interop"
+
+
+class Built(NamedTuple):
+    """How to start each language's server and driver (argv prefixes and their working directory)."""
+
+    server: Dict[str, Tuple[List[str], Path]]
+    driver: Dict[str, Tuple[List[str], Path]]
+
+
+def scenario_names() -> List[str]:
+    data = json.loads(repo_path(SCENARIOS).read_text(encoding="utf-8"))
+    return [s["name"] for s in data["scenarios"]]
+
+
+def build_go(work: Path) -> Tuple[Path, Path]:
+    """The Go server and driver binaries, built in the module the Go harness assembles."""
+    work.mkdir(parents=True)
+    module = go_test.assemble(work, go_test.generated_go())
+    shutil.copytree(repo_path(INTEROP + "/go"), module.root / GO_DIR)
+    bin_dir = work / "bin"
+    go_test.run(["go", "build", "-o", str(bin_dir) + os.sep, f"./{GO_DIR}/..."], module.root, BUILD_TIMEOUT_S)
+    return bin_dir / "server", bin_dir / "driver"
+
+
+def build_ts(work: Path) -> Path:
+    """The TS test package with the generated TS and the interop sources, installed and compiled."""
+    package = work / "ts"
+    root = repo_path(ts_test.TS_PACKAGE)
+    shutil.copytree(
+        root, package, ignore=lambda d, names: [n for n in names if n in ts_test.NOT_COPIED and Path(d) == root]
+    )
+    for path, content in ts_test.generated_ts().items():
+        target = package / "gen" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode("utf-8"))
+    for name in TS_FILES:
+        shutil.copyfile(repo_path(f"{INTEROP}/ts/{name}"), package / "src" / name)
+    ts_test.run(
+        ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", "--cache", str(ts_test.npm_cache_dir())],
+        package,
+        ts_test.NPM_TIMEOUT_S,
+    )
+    ts_test.tsc(package, "tsconfig.nodenext.json")
+    return package
+
+
+@pytest.fixture(scope="module")
+def built() -> Iterator[Built]:
+    work = Path(tempfile.mkdtemp(prefix="ssegen-interop-"))
+    try:
+        go_server, go_driver = build_go(work / "go")
+        package = build_ts(work)
+        scenarios = str(repo_path(SCENARIOS))
+        yield Built(
+            server={
+                "go": ([str(go_server)], work),
+                "ts": (["node", "build/src/interop_server.js"], package),
+            },
+            # The server's URL is appended to each driver's arguments.
+            driver={
+                "go": ([str(go_driver), "-scenarios", scenarios, "-base-url"], work),
+                "ts": (["node", "build/src/interop_driver.js", scenarios], package),
+            },
+        )
+    finally:
+        if os.environ.get("SSEGEN_INTEROP_KEEP"):
+            print(f"kept interop work directory {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+class Server:
+    """A server subprocess; the URL is the first stdout line, "LISTENING <url>"."""
+
+    def __init__(self, argv: List[str], cwd: Path) -> None:
+        self.process = subprocess.Popen(
+            argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, encoding="utf-8", errors="replace"
+        )
+        self.lines: "queue.Queue[Optional[str]]" = queue.Queue()
+        self.output: List[str] = []
+        # A reader thread, so a server that prints nothing cannot block the test past the deadline.
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = self._await_url()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def _await_url(self) -> str:
+        try:
+            while True:
+                line = self.lines.get(timeout=SERVER_START_TIMEOUT_S)
+                if line is None:
+                    break
+                if line.startswith("LISTENING "):
+                    return line.split(" ", 1)[1].strip()
+        except queue.Empty:
+            pass
+        self.stop()
+        pytest.fail("server did not start:\n" + "".join(self.output), pytrace=False)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def run_pair(built: Built, client: str, server: str) -> Dict[str, str]:
+    """Scenario name -> "" (passed) or what failed, for one client x server pair."""
+    names = scenario_names()
+    argv, cwd = built.server[server]
+    process = Server(argv, cwd)
+    try:
+        driver, driver_cwd = built.driver[client]
+        args = driver + [process.url]
+        try:
+            result = subprocess.run(
+                args, cwd=driver_cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                encoding="utf-8", errors="replace", timeout=DRIVER_TIMEOUT_S,
+                env={**os.environ, "NODE_OPTIONS": ""},
+            )
+            output, code = result.stdout, result.returncode
+        except subprocess.TimeoutExpired as e:
+            output = e.output if isinstance(e.output, str) else (e.output or b"").decode("utf-8", "replace")
+            code = f"timeout after {DRIVER_TIMEOUT_S}s"
+    finally:
+        process.stop()
+    results: Dict[str, str] = {}
+    for line in output.splitlines():
+        if line.startswith("RESULT "):
+            record = json.loads(line[len("RESULT "):])
+            results[record["scenario"]] = "" if record["ok"] else (record["detail"] or "failed")
+    tail = "\n".join(output.splitlines()[-30:])
+    server_tail = "".join(process.output[-30:])
+    for name in names:
+        if name not in results:
+            results[name] = f"no result (driver exit {code}); driver output:\n{tail}\nserver output:\n{server_tail}"
+    if code not in (0, None) and all(v == "" for v in results.values()):
+        results["(driver exit status)"] = f"driver exited with {code}:\n{tail}"
+    return results
+
+
+@pytest.fixture(scope="module")
+def matrix() -> Iterator[Dict[Tuple[str, str], Dict[str, str]]]:
+    """Results of every pair run so far; written to the doc at the end, when asked to."""
+    results: Dict[Tuple[str, str], Dict[str, str]] = {}
+    yield results
+    target = os.environ.get("SSEGEN_WRITE_INTEROP_DOC")
+    if target and results:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(render_doc(results), encoding="utf-8")
+
+
+def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
+    pairs = [p for p in PAIRS if p in results]
+    header = ["scenario"] + [f"{NAMES[c]} client → {NAMES[s]} server" for c, s in pairs]
+    rows = [header, ["---"] * len(header)]
+    names = scenario_names()
+    extra = sorted({n for p in pairs for n in results[p]} - set(names))
+    for name in names + extra:
+        cells = [name.replace("|", "\\|")]
+        for pair in pairs:
+            detail = results[pair].get(name)
+            cells.append("—" if detail is None else ("pass" if detail == "" else "**FAIL**"))
+        rows.append(cells)
+    table = "\n".join("| " + " | ".join(row) + " |" for row in rows)
+    failures = [
+        f"- {NAMES[c]} client → {NAMES[s]} server: {name}: {detail.splitlines()[0] if detail else ''}"
+        for (c, s) in pairs for name, detail in results[(c, s)].items() if detail
+    ]
+    return (
+        "# Interop matrix\n\n"
+        "Every generated client against every generated server of `testprojects/market_data`, all driving\n"
+        "the same scenarios (`testprojects/interop/scenarios.json`; servers and drivers in\n"
+        "`testprojects/interop/`). Reproduce with:\n\n"
+        f"```sh\n{REPRODUCE}\n```\n\n"
+        "This file is written by `src/python/ssegen/harness/interop_test.py` when run with\n"
+        "`SSEGEN_WRITE_INTEROP_DOC=<repo>/docs/interop.md`.\n\n"
+        f"{table}\n"
+        + ("\nFailures:\n\n" + "\n".join(failures) + "\n" if failures else "")
+    )
+
+
+@pytest.mark.parametrize("client,server", PAIRS, ids=[f"{c}-client-{s}-server" for c, s in PAIRS])
+def test_interop(built: Built, matrix: Dict[Tuple[str, str], Dict[str, str]], client: str, server: str) -> None:
+    results = run_pair(built, client, server)
+    matrix[(client, server)] = results
+    failures = [
+        f"{NAMES[client]} client -> {NAMES[server]} server: {name}: {detail}" for name, detail in results.items() if detail
+    ]
+    assert not failures, "\n".join(failures)
+
+
+def test_scenarios_are_well_formed() -> None:
+    data = json.loads(repo_path(SCENARIOS).read_text(encoding="utf-8"))
+    names = [s["name"] for s in data["scenarios"]]
+    assert len(names) == len(set(names)), "scenario names must be unique"
+    for s in data["scenarios"]:
+        expect = s["expect"]
+        if s["kind"] == "unary":
+            assert ("response" in expect) != ("error" in expect), f"{s['name']}: a response or an error"
+        else:
+            assert s["kind"] == "stream", s["name"]
+            assert expect.get("end") in ("clean", "error", "cancelled"), f"{s['name']}: how the stream ends"
+            assert (expect["end"] == "error") == ("error" in expect), f"{s['name']}: an error exactly when it ends with one"
+            assert (expect["end"] == "cancelled") == ("cancel_after" in s), f"{s['name']}: cancel_after with end=cancelled"
+            if "observation" in expect:
+                assert "X-Request-ID" in s.get("headers", {}), f"{s['name']}: observations are keyed by X-Request-ID"
