@@ -42,6 +42,10 @@ DRIVER_TIMEOUT_S = 600
 PAIRS = [("go", "go"), ("ts", "ts"), ("go", "ts"), ("ts", "go")]  # (client, server)
 NAMES = {"go": "Go", "ts": "TS"}
 REPRODUCE = "./pants test src/python/ssegen/harness:interop"
+REWRITE = (
+    "./pants test --force src/python/ssegen/harness:interop "
+    "--test-extra-env-vars=\"+['SSEGEN_WRITE_INTEROP_DOC=$PWD/docs/interop.md']\""
+)
 
 
 class Built(NamedTuple):
@@ -225,8 +229,8 @@ def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
         "the same scenarios (`testprojects/interop/scenarios.json`; servers and drivers in\n"
         "`testprojects/interop/`). Reproduce with:\n\n"
         f"```sh\n{REPRODUCE}\n```\n\n"
-        "This file is written by `src/python/ssegen/harness/interop_test.py` when run with\n"
-        "`SSEGEN_WRITE_INTEROP_DOC=<repo>/docs/interop.md`.\n\n"
+        "and rewrite this file from a run with:\n\n"
+        f"```sh\n{REWRITE}\n```\n\n"
         f"{table}\n"
         + ("\nFailures:\n\n" + "\n".join(failures) + "\n" if failures else "")
     )
