@@ -174,7 +174,8 @@ const market: MarketDataServiceHandler = {
     const depth = request.depth ?? 0;
     return {
       symbol: request.symbol ?? "",
-      sequence: String(depth),
+      // uint64 on the wire, like the Go server's uint64(depth): a negative depth wraps around.
+      sequence: BigInt.asUintN(64, BigInt(depth)).toString(),
       bids: [{ price: 10.5, size: depth, orderCount: 1 }],
     };
   },

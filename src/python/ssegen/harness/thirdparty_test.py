@@ -178,14 +178,16 @@ def check_parsed(symbol: str, parsed: Dict[str, Any]) -> List[str]:
     return problems
 
 
+def start_generated_server(built: Built, server: str) -> "interop_test.Server":
+    """The interop server of the generated Go or TypeScript server code, listening on loopback."""
+    if server == "go":
+        return interop_test.Server([str(built.go_server)], built.go_server.parent)
+    return interop_test.Server(["node", "build/src/interop_server.js"], built.ts_package)
+
+
 @pytest.mark.parametrize("server", ["go", "ts"])
 def test_eventsource_parser_reads_generated_server(built: Built, server: str) -> None:
-    argv, cwd = (
-        ([str(built.go_server)], built.go_server.parent)
-        if server == "go"
-        else (["node", "build/src/interop_server.js"], built.ts_package)
-    )
-    process = interop_test.Server(argv, cwd)
+    process = start_generated_server(built, server)
     failures = []
     try:
         headers = [f"{k}={v}" for k, v in API_KEY.items()]
@@ -333,9 +335,10 @@ def schemathesis_bin() -> Path:
 
 
 @pytest.mark.skipif(bool(os.environ.get("SSEGEN_SKIP_SCHEMATHESIS")), reason="SSEGEN_SKIP_SCHEMATHESIS is set")
-def test_schemathesis_unary_conformance_go_server(built: Built) -> None:
+@pytest.mark.parametrize("server", ["go", "ts"])
+def test_schemathesis_unary_conformance(built: Built, server: str) -> None:
     exe = schemathesis_bin()
-    process = interop_test.Server([str(built.go_server)], built.go_server.parent)
+    process = start_generated_server(built, server)
     try:
         with tempfile.TemporaryDirectory(prefix="ssegen-schemathesis-") as cwd:
             args = [
