@@ -324,9 +324,12 @@ def schemathesis_bin() -> Path:
     if not marker.is_file():
         shutil.rmtree(venv, ignore_errors=True)
         ts_test.run([sys.executable, "-m", "venv", str(venv)], home, ts_test.NPM_TIMEOUT_S)
+        # The CA bundle ./pants found: Pants keeps the machine's pip configuration away from
+        # subprocesses, and some networks only let PyPI through a proxy with its own CA.
+        ca_bundle = os.environ.get("PANTS_CA_CERTS_PATH")
         ts_test.run(
             [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             f"schemathesis=={SCHEMATHESIS_VERSION}"],
+             *([f"--cert={ca_bundle}"] if ca_bundle else []), f"schemathesis=={SCHEMATHESIS_VERSION}"],
             home,
             ts_test.NPM_TIMEOUT_S,
         )

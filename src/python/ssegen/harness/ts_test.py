@@ -92,6 +92,9 @@ def run(args: Sequence[str], cwd: Path, timeout: int, env: Optional[Dict[str, st
     if shutil.which(args[0]) is None:
         pytest.fail(f"`{args[0]}` is not on PATH; the TypeScript tests need Node.js >= 20 and npm")
     merged = dict(os.environ)
+    # npm and node trust the CA bundle ./pants found, as pip and Pants do (proxies with own CAs).
+    if "PANTS_CA_CERTS_PATH" in merged:
+        merged.setdefault("NODE_EXTRA_CA_CERTS", merged["PANTS_CA_CERTS_PATH"])
     merged.update(env or {})
     try:
         result = subprocess.run(
