@@ -30,7 +30,8 @@ from ssegen.naming import json_name_of, snake_case
 FieldProto = descriptor_pb2.FieldDescriptorProto
 
 # Paths into FileDescriptorProto, as used by SourceCodeInfo.
-_FILE_MESSAGE, _FILE_ENUM, _FILE_SERVICE = 4, 5, 6
+_FILE_PACKAGE, _FILE_MESSAGE, _FILE_ENUM, _FILE_SERVICE, _FILE_OPTIONS = 2, 4, 5, 6, 8
+_GO_PACKAGE_OPTION = 11
 _MESSAGE_FIELD, _MESSAGE_NESTED, _MESSAGE_ENUM = 2, 3, 4
 _ENUM_VALUE = 2
 _SERVICE_METHOD, _SERVICE_OPTIONS = 2, 3
@@ -550,6 +551,7 @@ def build_model(
             name=proto.name,
             package=proto.package,
             go_package=proto.options.go_package,
+            options_location=_Sources(proto).location((_FILE_OPTIONS, _GO_PACKAGE_OPTION), (_FILE_PACKAGE,)),
             services=builder.services(proto) if proto.name in generate else (),
             message_names=tuple(message_names),
             enum_names=tuple(enum_names),

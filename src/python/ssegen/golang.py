@@ -235,7 +235,7 @@ class _OutputPackage:
 
 def _go_package_problem(file: ProtoFile, why: str) -> Problem:
     return Problem(
-        Location(file.name),
+        file.options_location,
         f"file {file.name}",
         f"{why}; the Go code imports the messages' Go package, which this option names.",
         'add `option go_package = "<import path>;<package name>";`, e.g. '
@@ -259,7 +259,7 @@ def _plan(model: Model) -> List[_OutputPackage]:
         directory = posixpath.dirname(file.name)
         if posixpath.dirname(first.name) != directory:
             problems.append(Problem(
-                Location(file.name),
+                file.options_location,
                 f"file {file.name}",
                 f"its go_package {go_package.import_path} is also the package of {first.name}, in another "
                 "directory; a Go package is one directory.",
@@ -267,7 +267,7 @@ def _plan(model: Model) -> List[_OutputPackage]:
             ))
         elif first_package != go_package:
             problems.append(Problem(
-                Location(file.name),
+                file.options_location,
                 f"file {file.name}",
                 f"its go_package names the package {go_package.name}, while {first.name} names "
                 f"{go_package.import_path} {first_package.name}.",
@@ -281,7 +281,7 @@ def _plan(model: Model) -> List[_OutputPackage]:
         other = by_dir.setdefault(package.out_dir, package)
         if other is not package:
             problems.append(Problem(
-                Location(package.files[0].name),
+                package.files[0].options_location,
                 f"file {package.files[0].name}",
                 f"the Go packages {other.messages.import_path} and {package.messages.import_path} would both be "
                 f"generated into {package.out_dir}.",

@@ -251,7 +251,7 @@ def test_service_without_methods(tmp_path: Path) -> None:
 
 def test_service_file_without_go_package(tmp_path: Path) -> None:
     message = problems(tmp_path, {"p/p.proto": proto("p", "", "service S { rpc Ping(PingRequest) returns (PingResponse); }" + PING)})
-    assert message.startswith("p/p.proto: error: file p/p.proto: the file has services but no go_package option")
+    assert message.startswith("p/p.proto:2:1: error: file p/p.proto: the file has services but no go_package option")
     assert "fix: add `option go_package" in message
 
 
@@ -261,7 +261,7 @@ def test_message_file_without_go_package(tmp_path: Path) -> None:
         "p/p.proto": proto("p", "example.com/p", "service S { rpc Ping(t.PingRequest) returns (t.PingResponse); }",
                            imports=("t/t.proto",)),
     })
-    assert "t/t.proto: error: file t/t.proto: the message t.PingRequest is used by p.S.Ping" in message
+    assert "t/t.proto:2:1: error: file t/t.proto: the message t.PingRequest is used by p.S.Ping" in message
 
 
 def test_message_only_file_without_go_package_is_fine(tmp_path: Path) -> None:
@@ -274,7 +274,7 @@ def test_go_package_in_two_directories(tmp_path: Path) -> None:
         "b/b.proto": proto("x", "example.com/x", "service B { rpc Pong(PingRequest) returns (PingResponse); }",
                            imports=("a/a.proto",)),
     })
-    assert "b/b.proto: error: file b/b.proto: its go_package example.com/x is also the package of a/a.proto" in message
+    assert "b/b.proto:5:1: error: file b/b.proto: its go_package example.com/x is also the package of a/a.proto" in message
 
 
 def test_go_package_of_a_message_file_in_another_directory(tmp_path: Path) -> None:
@@ -283,7 +283,7 @@ def test_go_package_of_a_message_file_in_another_directory(tmp_path: Path) -> No
         "b/b.proto": proto("x", "example.com/x", "service B { rpc Pong(PingRequest) returns (PingResponse); }",
                            imports=("a/a.proto",)),
     })
-    assert "b/b.proto: error: file b/b.proto: its go_package example.com/x is also the package of a/a.proto" in message
+    assert "b/b.proto:5:1: error: file b/b.proto: its go_package example.com/x is also the package of a/a.proto" in message
 
 
 def test_one_import_path_with_two_package_names(tmp_path: Path) -> None:

@@ -190,6 +190,8 @@ class ProtoFile:
     name: str  # import path, e.g. "market/v1/market_data.proto"
     package: str
     go_package: str
+    # Of the go_package option, else of the package statement: where file-level problems point.
+    options_location: Location
     services: Tuple[Service, ...]
     message_names: Tuple[str, ...]  # full names of the messages declared here, nested included
     enum_names: Tuple[str, ...]
