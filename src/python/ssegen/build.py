@@ -79,7 +79,14 @@ class _Builder:
         self.messages: Dict[str, Message] = {}
         self.enums: Dict[str, Enum] = {}
         self._map_entries: Dict[str, descriptor_pb2.DescriptorProto] = {}
+        self._sources: Dict[str, _Sources] = {}
         self._pending: List[Tuple[str, descriptor_pb2.DescriptorProto, _Sources, Tuple[int, ...]]] = []
+
+    def sources(self, proto: descriptor_pb2.FileDescriptorProto) -> _Sources:
+        """The file's locations and comments, indexed once per file."""
+        if proto.name not in self._sources:
+            self._sources[proto.name] = _Sources(proto)
+        return self._sources[proto.name]
 
     def problem(self, location: Location, subject: str, message: str, fix: str) -> None:
         self.problems.append(Problem(location, subject, message, fix))
@@ -88,7 +95,7 @@ class _Builder:
 
     def index_file(self, proto: descriptor_pb2.FileDescriptorProto) -> Tuple[List[str], List[str]]:
         """Registers the file's messages and enums; returns their full names."""
-        sources = _Sources(proto)
+        sources = self.sources(proto)
         prefix = f"{proto.package}." if proto.package else ""
         message_names: List[str] = []
         enum_names: List[str] = []
@@ -228,7 +235,7 @@ class _Builder:
     # Services ------------------------------------------------------------------------------------
 
     def services(self, proto: descriptor_pb2.FileDescriptorProto) -> Tuple[Service, ...]:
-        sources = _Sources(proto)
+        sources = self.sources(proto)
         services = []
         for si, service in enumerate(proto.service):
             path = (_FILE_SERVICE, si)
@@ -551,7 +558,7 @@ def build_model(
             name=proto.name,
             package=proto.package,
             go_package=proto.options.go_package,
-            options_location=_Sources(proto).location((_FILE_OPTIONS, _GO_PACKAGE_OPTION), (_FILE_PACKAGE,)),
+            options_location=builder.sources(proto).location((_FILE_OPTIONS, _GO_PACKAGE_OPTION), (_FILE_PACKAGE,)),
             services=builder.services(proto) if proto.name in generate else (),
             message_names=tuple(message_names),
             enum_names=tuple(enum_names),
