@@ -173,18 +173,7 @@ class _Renderer:
     @staticmethod
     def example_value(f: Field, value: str) -> Any:
         """Examples are written as strings in protos; give them the field's JSON type."""
-        try:
-            if f.type in ("int32", "sint32", "sfixed32", "uint32", "fixed32"):
-                return int(value)
-            if f.type in ("double", "float"):
-                # NaN and the infinities are no JSON numbers (protojson writes them as strings).
-                number = float(value)
-                return number if math.isfinite(number) else value
-        except ValueError:
-            return value
-        if f.type == "bool" and value in ("true", "false"):
-            return value == "true"
-        return value
+        return _typed_example(_SCALARS.get(f.type, {}).get("type", "string"), value)
 
     def message_schema(self, full_name: str) -> Schema:
         message = self.model.messages[full_name]
@@ -238,7 +227,7 @@ class _Renderer:
                 param["deprecated"] = True
             param["schema"] = schema
             if h.example:
-                param["example"] = _header_example(h.type, h.example)
+                param["example"] = _typed_example(h.type, h.example)
             params.append(param)
         if method.streaming:
             params.append(
@@ -417,17 +406,18 @@ class _Renderer:
         return files
 
 
-def _header_example(kind: str, example: str) -> Any:
-    """A header example in the JSON type its schema declares, when it parses as one."""
+def _typed_example(json_type: str, example: str) -> Any:
+    """An example written as a string, in the JSON type its schema declares when it parses as one."""
     try:
-        if kind == "integer":
+        if json_type == "integer":
             return int(example)
-        if kind == "number":
+        if json_type == "number":
+            # NaN and the infinities are no JSON numbers (protojson writes them as strings).
             number = float(example)
             return number if math.isfinite(number) else example
     except ValueError:
         return example
-    if kind == "boolean" and example in ("true", "false"):
+    if json_type == "boolean" and example in ("true", "false"):
         return example == "true"
     return example
 
