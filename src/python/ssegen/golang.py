@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from ssegen.errors import GenerationError, Location, Problem
+from ssegen.golayout import GO_KEYWORDS, GoPackage, parse_go_package
 from ssegen.model import SSE_END_EVENT, SSE_ERROR_EVENT, Header, Method, Model, ProtoFile, Route, Service
 from ssegen.options import Options
 from ssegen.render import render_template
@@ -30,10 +31,6 @@ ERRORS_FILE = "ssegen_errors.go"
 SERVER_RUNTIME_FILE = "ssegen_server.go"
 CLIENT_RUNTIME_FILE = "ssegen_client.go"
 
-GO_KEYWORDS = frozenset(
-    "break case chan const continue default defer else fallthrough for func go goto if import interface "
-    "map package range return select struct switch type var".split()
-)
 GO_PREDECLARED = frozenset(
     "any append bool byte cap clear close comparable complex complex128 complex64 copy delete error false "
     "float32 float64 imag int int16 int32 int64 int8 iota len max min new nil panic print println real "
@@ -99,15 +96,6 @@ def go_camel_case(name: str) -> str:
                 out.append(name[i])
         i += 1
     return "".join(out)
-
-
-def go_sanitized(name: str) -> str:
-    """protoc-gen-go's package name cleaning: letters and digits only, not a keyword, starting
-    with a letter."""
-    name = "".join(c if c.isalpha() or unicodedata.category(c) == "Nd" else "_" for c in name)
-    if name in GO_KEYWORDS or not name[:1].isalpha():
-        return "_" + name
-    return name
 
 
 def header_option_suffix(header: str) -> str:
@@ -199,20 +187,6 @@ def _is_old_heading(line: str) -> bool:
 # Layout -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GoPackage:
-    import_path: str
-    name: str
-
-
-def parse_go_package(option: str) -> Optional[GoPackage]:
-    """The Go package of a `go_package` option, as protoc-gen-go reads it; None when unset."""
-    if not option:
-        return None
-    import_path, _, name = option.partition(";")
-    return GoPackage(import_path, name or go_sanitized(posixpath.basename(import_path)))
-
-
 @dataclass
 class _OutputPackage:
     messages: GoPackage  # protoc-gen-go's package of the protos
@@ -222,7 +196,7 @@ class _OutputPackage:
 
     @property
     def name(self) -> str:
-        return self.messages.name + "http"
+        return self.messages.http_name
 
     @property
     def out_dir(self) -> str:

@@ -11,7 +11,7 @@ from typing import Dict, List, Sequence
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
-from ssegen import golang
+from ssegen import golang, golayout
 from ssegen.descriptors import compile_request
 from ssegen.errors import GenerationError
 from ssegen.generate import generate
@@ -106,8 +106,8 @@ def test_header_option_suffix(header: str, suffix: str) -> None:
     ],
 )
 def test_parse_go_package(option: str, import_path: str, name: str) -> None:
-    assert golang.parse_go_package(option) == golang.GoPackage(import_path, name)
-    assert golang.parse_go_package("") is None
+    assert golayout.parse_go_package(option) == golayout.GoPackage(import_path, name)
+    assert golayout.parse_go_package("") is None
 
 
 def test_go_quote_escapes_what_go_needs() -> None:

@@ -1,0 +1,19 @@
+"""Go build integration of ssegen: `backend_packages = [..., "ssegen.rules", "ssegen.rules.go"]`.
+
+A separate backend, like Pants' `codegen.protobuf.go`, so repos without Go do not load Go rules.
+Needs `pants.backend.experimental.go` (and, for the message types the generated code imports,
+`pants.backend.experimental.codegen.protobuf.go`).
+"""
+from pants.backend.go.target_types import GoOwningGoModAddressField
+
+from ssegen.rules.go import rules as go_rules
+from ssegen.rules.target_types import SseProtoGoTarget, SseProtoLibraryTarget
+
+
+def rules():
+    return [
+        *go_rules.rules(),
+        # Fields registered on a target generator are copied into the targets it generates.
+        SseProtoLibraryTarget.register_plugin_field(GoOwningGoModAddressField),
+        SseProtoGoTarget.register_plugin_field(GoOwningGoModAddressField),
+    ]

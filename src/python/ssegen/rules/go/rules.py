@@ -1,0 +1,255 @@
+"""Lets Pants' Go backend compile the package ssegen generates (`:name#go`) and infer it.
+
+- `map_sse_go_import_paths` tells each `go_mod` which import path every `#go` target provides
+  (`<go_package>/<name>http`, read from the protos), so `go_package`/`go_binary` targets that
+  import it get the dependency inferred.
+- `build_sse_go_package` turns a `#go` target into a `BuildGoPackageRequest`: the generated files,
+  and the packages they import, resolved through the same mapping (the protoc-gen-go messages of
+  `protobuf_sources`, `google.golang.org/protobuf` from go.mod, the standard library).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import DefaultDict, Dict, Optional, Set, Tuple
+
+from pants.backend.go.dependency_inference import (
+    GoImportPathsMappingAddressSet,
+    GoModuleImportPathsMapping,
+    GoModuleImportPathsMappings,
+    GoModuleImportPathsMappingsHook,
+)
+from pants.backend.go.target_type_rules import GoImportPathMappingRequest
+from pants.backend.go.target_types import GoOwningGoModAddressField
+from pants.backend.go.util_rules.build_pkg import BuildGoPackageRequest, FallibleBuildGoPackageRequest
+from pants.backend.go.util_rules.build_pkg_target import (
+    BuildGoPackageRequestForStdlibRequest,
+    BuildGoPackageTargetRequest,
+    GoCodegenBuildRequest,
+)
+from pants.backend.go.util_rules.first_party_pkg import FallibleFirstPartyPkgAnalysis
+from pants.backend.go.util_rules.go_mod import AllGoModTargets, OwningGoMod, OwningGoModRequest
+from pants.backend.go.util_rules.import_analysis import GoStdLibPackages, GoStdLibPackagesRequest
+from pants.backend.go.util_rules.pkg_analyzer import PackageAnalyzerSetup
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, DigestContents, MergeDigests
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import AllTargets, HydratedSources, HydrateSourcesRequest, Target, WrappedTarget, WrappedTargetRequest
+from pants.engine.unions import UnionRule
+from pants.util.dirutil import group_by_dir
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from ssegen.golayout import generated_go_package
+from ssegen.rules.target_types import SseGoInputField, SseGoSourcesField
+
+
+@dataclass(frozen=True)
+class SseGoImportPathsRequest:
+    address: Address
+
+
+@dataclass(frozen=True)
+class SseGoImportPaths:
+    """The import paths of the packages a `#go` target generates (one per go_package with services)."""
+
+    import_paths: Tuple[str, ...]
+
+
+@rule(desc="Read the Go import paths of an ssegen Go target", level=LogLevel.DEBUG)
+async def sse_go_import_paths(request: SseGoImportPathsRequest) -> SseGoImportPaths:
+    wrapped = await Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="ssegen Go"))
+    hydrated = await Get(HydratedSources, HydrateSourcesRequest(wrapped.target[SseGoInputField]))
+    contents = await Get(DigestContents, Digest, hydrated.snapshot.digest)
+    packages = {generated_go_package(c.content.decode(errors="replace")) for c in contents}
+    return SseGoImportPaths(tuple(sorted(p.http_import_path for p in packages if p is not None)))
+
+
+async def _owning_go_mod(tgt: Target, all_go_mods: AllGoModTargets) -> Optional[Address]:
+    """The go_mod a `#go` target belongs to: its `go_mod_address`, else the nearest go_mod above
+    it, else the repo's only go_mod. None when there is no telling: the target then takes no part
+    in Go builds (a repo can generate Go without building it with Pants)."""
+    if tgt[GoOwningGoModAddressField].value:
+        return (await Get(OwningGoMod, OwningGoModRequest(tgt.address))).address
+    ancestors = [
+        m.address
+        for m in all_go_mods
+        if m.address.spec_path == "" or tgt.address.spec_path == m.address.spec_path
+        or tgt.address.spec_path.startswith(m.address.spec_path + "/")
+    ]
+    if ancestors:
+        return max(ancestors, key=lambda a: len(a.spec_path))
+    return all_go_mods[0].address if len(all_go_mods) == 1 else None
+
+
+class SseGoImportPathsMappingsHook(GoModuleImportPathsMappingsHook):
+    pass
+
+
+@rule(desc="Map the Go import paths of ssegen's Go targets", level=LogLevel.DEBUG)
+async def map_sse_go_import_paths(
+    _: SseGoImportPathsMappingsHook, all_targets: AllTargets, all_go_mods: AllGoModTargets
+) -> GoModuleImportPathsMappings:
+    targets = [t for t in all_targets if t.has_field(SseGoInputField)]
+    import_paths = await MultiGet(Get(SseGoImportPaths, SseGoImportPathsRequest(t.address)) for t in targets)
+    by_module: DefaultDict[Address, DefaultDict[str, Set[Address]]] = defaultdict(lambda: defaultdict(set))
+    for tgt, paths in zip(targets, import_paths):
+        go_mod = await _owning_go_mod(tgt, all_go_mods)
+        if go_mod is None:
+            continue
+        for path in paths.import_paths:
+            by_module[go_mod][path].add(tgt.address)
+
+    def module_mapping(paths: Dict[str, Set[Address]]) -> GoModuleImportPathsMapping:
+        return GoModuleImportPathsMapping(
+            mapping=FrozenDict(
+                {p: GoImportPathsMappingAddressSet(tuple(sorted(a)), infer_all=False) for p, a in sorted(paths.items())}
+            ),
+            address_to_import_path=FrozenDict({a: p for p, addresses in sorted(paths.items()) for a in addresses}),
+        )
+
+    return GoModuleImportPathsMappings(FrozenDict({m: module_mapping(p) for m, p in sorted(by_module.items())}))
+
+
+class SseGoCodegenBuildRequest(GoCodegenBuildRequest):
+    generate_from = SseGoInputField
+
+
+def _failed(import_path: str, message: str) -> FallibleBuildGoPackageRequest:
+    return FallibleBuildGoPackageRequest(request=None, import_path=import_path, exit_code=1, stderr=message)
+
+
+@rule(desc="Set up the build of a Go package generated by ssegen", level=LogLevel.DEBUG)
+async def build_sse_go_package(
+    request: SseGoCodegenBuildRequest, analyzer: PackageAnalyzerSetup, all_go_mods: AllGoModTargets
+) -> FallibleBuildGoPackageRequest:
+    tgt = request.target
+    paths = await Get(SseGoImportPaths, SseGoImportPathsRequest(tgt.address))
+    if len(paths.import_paths) != 1:
+        found = ", ".join(paths.import_paths) or "none"
+        return _failed(
+            "",
+            f"{tgt.address} must generate exactly one Go package to be built by Pants; it generates: {found}.\n"
+            "    fix: split the sse_proto_library so that each one's protos with services share one go_package.",
+        )
+    (import_path,) = paths.import_paths
+    go_mod = await _owning_go_mod(tgt, all_go_mods)
+    if go_mod is None:
+        return _failed(
+            import_path,
+            f"{tgt.address} is not in a Go module: no go_mod above it, and the repo has {len(all_go_mods)}.\n"
+            f"    fix: set `{GoOwningGoModAddressField.alias}` on the sse_proto_library.",
+        )
+
+    generated = await Get(
+        HydratedSources,
+        HydrateSourcesRequest(tgt[SseGoInputField], for_sources_types=(SseGoSourcesField,), enable_codegen=True),
+    )
+    directories = sorted(group_by_dir(generated.snapshot.files))
+    if len(directories) != 1:
+        return _failed(import_path, f"{tgt.address} generated Go files in {len(directories)} directories: {directories}.")
+    (directory,) = directories
+
+    analysis_input = await Get(Digest, MergeDigests([generated.snapshot.digest, analyzer.digest]))
+    analysis_result = await Get(
+        FallibleProcessResult,
+        Process(
+            (analyzer.path, directory),
+            input_digest=analysis_input,
+            description=f"Analyze the Go package {import_path} generated by ssegen",
+            level=LogLevel.DEBUG,
+            env={"CGO_ENABLED": "0"},
+        ),
+    )
+    fallible = FallibleFirstPartyPkgAnalysis.from_process_result(
+        analysis_result,
+        dir_path=directory,
+        import_path=import_path,
+        minimum_go_version="",
+        description_of_source=f"the Go code ssegen generated for {tgt.address}",
+    )
+    if fallible.analysis is None:
+        return _failed(import_path, fallible.stderr or "")
+    analysis = fallible.analysis
+
+    mapping, stdlib = await MultiGet(
+        Get(GoModuleImportPathsMapping, GoImportPathMappingRequest(go_mod)),
+        Get(
+            GoStdLibPackages,
+            GoStdLibPackagesRequest(
+                with_race_detector=request.build_opts.with_race_detector, cgo_enabled=request.build_opts.cgo_enabled
+            ),
+        ),
+    )
+    dependencies: Set[Address] = set()
+    stdlib_imports = []
+    unresolved = []
+    for imported in sorted(set(analysis.imports)):
+        owners = mapping.mapping.get(imported)
+        if owners and (owners.infer_all or len(owners.addresses) == 1):
+            dependencies.update(owners.addresses)
+        elif owners:
+            return _failed(
+                import_path,
+                f"The Go code generated for {tgt.address} imports {imported}, which several targets provide: "
+                f"{', '.join(str(a) for a in owners.addresses)}.",
+            )
+        elif imported in stdlib:
+            stdlib_imports.append(imported)
+        elif imported != "unsafe":
+            unresolved.append(imported)
+    if unresolved:
+        return _failed(
+            import_path,
+            f"The Go code generated for {tgt.address} imports packages no target of {go_mod} provides: "
+            f"{', '.join(unresolved)}.\n"
+            "    fix: for the messages, add `protobuf_sources` for their protos (with "
+            "`pants.backend.experimental.codegen.protobuf.go` enabled); for google.golang.org/protobuf, require it in "
+            "go.mod.",
+        )
+
+    first_party, standard = await MultiGet(
+        MultiGet(
+            Get(FallibleBuildGoPackageRequest, BuildGoPackageTargetRequest(a, build_opts=request.build_opts))
+            for a in sorted(dependencies)
+        ),
+        MultiGet(
+            Get(FallibleBuildGoPackageRequest, BuildGoPackageRequestForStdlibRequest(i, build_opts=request.build_opts))
+            for i in stdlib_imports
+        ),
+    )
+    direct_dependencies = []
+    for dependency in (*first_party, *standard):
+        if dependency.request is None:
+            return FallibleBuildGoPackageRequest(
+                request=None,
+                import_path=import_path,
+                exit_code=dependency.exit_code,
+                stderr=dependency.stderr,
+                dependency_failed=True,
+            )
+        direct_dependencies.append(dependency.request)
+
+    return FallibleBuildGoPackageRequest(
+        request=BuildGoPackageRequest(
+            import_path=import_path,
+            pkg_name=analysis.name,
+            digest=generated.snapshot.digest,
+            dir_path=analysis.dir_path,
+            go_files=analysis.go_files,
+            s_files=analysis.s_files,
+            direct_dependencies=tuple(direct_dependencies),
+            minimum_go_version=analysis.minimum_go_version,
+            build_opts=request.build_opts,
+        ),
+        import_path=import_path,
+    )
+
+
+def rules():
+    return [
+        *collect_rules(),
+        UnionRule(GoModuleImportPathsMappingsHook, SseGoImportPathsMappingsHook),
+        UnionRule(GoCodegenBuildRequest, SseGoCodegenBuildRequest),
+    ]
