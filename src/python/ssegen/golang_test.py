@@ -110,6 +110,21 @@ def test_parse_go_package(option: str, import_path: str, name: str) -> None:
     assert golayout.parse_go_package("") is None
 
 
+@pytest.mark.parametrize(
+    "source, import_path",
+    [
+        ('option go_package = "example.com/x/chatv1";\nservice Chat {}', "example.com/x/chatv1/chatv1http"),
+        ("service Chat {\n}\n  option  go_package='example.com/x/v1;chatv1' ;", "example.com/x/v1/chatv1http"),
+        ('option go_package = "example.com/x/chatv1";\nmessage Chat {}', None),  # no service: nothing generated
+        ("service Chat {}", None),  # no go_package: the generator reports it
+    ],
+)
+def test_generated_go_package(source: str, import_path: str) -> None:
+    """The Pants Go integration reads the generated package's import path from the proto text."""
+    package = golayout.generated_go_package(source)
+    assert (package.http_import_path if package else None) == import_path
+
+
 def test_go_quote_escapes_what_go_needs() -> None:
     assert golang.go_quote('a"b\\c\n\t\x00\u2028é') == '"a\\"b\\\\c\\n\\t\\u0000\\u2028é"'
 

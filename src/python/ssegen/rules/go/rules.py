@@ -28,7 +28,13 @@ from pants.backend.go.util_rules.build_pkg_target import (
     GoCodegenBuildRequest,
 )
 from pants.backend.go.util_rules.first_party_pkg import FallibleFirstPartyPkgAnalysis
-from pants.backend.go.util_rules.go_mod import AllGoModTargets, OwningGoMod, OwningGoModRequest
+from pants.backend.go.util_rules.go_mod import (
+    AllGoModTargets,
+    GoModInfo,
+    GoModInfoRequest,
+    OwningGoMod,
+    OwningGoModRequest,
+)
 from pants.backend.go.util_rules.import_analysis import GoStdLibPackages, GoStdLibPackagesRequest
 from pants.backend.go.util_rules.pkg_analyzer import PackageAnalyzerSetup
 from pants.engine.addresses import Address
@@ -142,9 +148,12 @@ async def build_sse_go_package(
             f"    fix: set `{GoOwningGoModAddressField.alias}` on the sse_proto_library.",
         )
 
-    generated = await Get(
-        HydratedSources,
-        HydrateSourcesRequest(tgt[SseGoInputField], for_sources_types=(SseGoSourcesField,), enable_codegen=True),
+    generated, go_mod_info = await MultiGet(
+        Get(
+            HydratedSources,
+            HydrateSourcesRequest(tgt[SseGoInputField], for_sources_types=(SseGoSourcesField,), enable_codegen=True),
+        ),
+        Get(GoModInfo, GoModInfoRequest(go_mod)),
     )
     directories = sorted(group_by_dir(generated.snapshot.files))
     if len(directories) != 1:
@@ -166,7 +175,9 @@ async def build_sse_go_package(
         analysis_result,
         dir_path=directory,
         import_path=import_path,
-        minimum_go_version="",
+        # Like first-party packages, the generated code is compiled at the language version of the
+        # module that builds it.
+        minimum_go_version=go_mod_info.minimum_go_version or "",
         description_of_source=f"the Go code ssegen generated for {tgt.address}",
     )
     if fallible.analysis is None:
@@ -209,18 +220,18 @@ async def build_sse_go_package(
             "go.mod.",
         )
 
-    first_party, standard = await MultiGet(
-        MultiGet(
+    built = await MultiGet(
+        *(
             Get(FallibleBuildGoPackageRequest, BuildGoPackageTargetRequest(a, build_opts=request.build_opts))
             for a in sorted(dependencies)
         ),
-        MultiGet(
+        *(
             Get(FallibleBuildGoPackageRequest, BuildGoPackageRequestForStdlibRequest(i, build_opts=request.build_opts))
             for i in stdlib_imports
         ),
     )
     direct_dependencies = []
-    for dependency in (*first_party, *standard):
+    for dependency in built:
         if dependency.request is None:
             return FallibleBuildGoPackageRequest(
                 request=None,

@@ -1,0 +1,199 @@
+"""Rule tests of the Go build integration: a RuleRunner with Pants' Go and protobuf Go backends
+sets up the build of the package ssegen generates, and reports the mistakes a user can make
+clearly. (testprojects/monorepo compiles and tests generated code through Pants for real; these
+stop short of compiling, which would build the standard library and protobuf runtime again.)
+
+Needs what `./pants` provides in the environment: Go (PANTS_GOLANG_GO_SEARCH_PATHS), protoc
+(PANTS_PROTOC_*) and the module proxy (downloads google.golang.org/protobuf once per run)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from textwrap import dedent
+from typing import Dict
+
+import pytest  # pants: no-infer-dep (the pytest tool provides it)
+from pants.backend.codegen.protobuf.target_types import ProtobufSourcesGeneratorTarget, ProtobufSourceTarget
+from pants.backend.codegen.protobuf.target_types import rules as protobuf_target_rules
+from pants.backend.experimental.codegen.protobuf.go import register as protobuf_go
+from pants.backend.experimental.go import register as go
+from pants.backend.go.dependency_inference import GoModuleImportPathsMapping
+from pants.backend.go.target_type_rules import GoImportPathMappingRequest
+from pants.backend.go.util_rules.build_opts import GoBuildOptions
+from pants.backend.go.util_rules.build_pkg import FallibleBuildGoPackageRequest
+from pants.backend.go.util_rules.build_pkg_target import BuildGoPackageTargetRequest
+from pants.core.util_rules import source_files, stripped_source_files
+from pants.engine.addresses import Address
+from pants.engine.rules import QueryRule
+from pants.testutil.rule_runner import RuleRunner
+
+import ssegen
+from ssegen.rules import register as ssegen_backend
+from ssegen.rules.go import register as ssegen_go
+
+GO_MOD = dedent(
+    """\
+    module example.com/shop
+
+    go 1.23
+
+    require google.golang.org/protobuf v1.36.12
+    """
+)
+GO_SUM = dedent(
+    """\
+    google.golang.org/protobuf v1.36.12 h1:pJOKDDOyeXErUroCihFAd5LQuwXBSpVnKGrj5o/fwxc=
+    google.golang.org/protobuf v1.36.12/go.mod h1:HTf+CrKn2C3g5S8VImy6tdcUvCska2kB7j23XfzDpco=
+    """
+)
+
+
+def api_proto(package: str, go_package: str, service: str) -> str:
+    return dedent(
+        f"""\
+        syntax = "proto3";
+        package {package};
+        import "sebuf/http/annotations.proto";
+        option go_package = "{go_package}";
+        service {service} {{
+          rpc GetItem(GetItemRequest) returns (Item) {{
+            option (sebuf.http.config) = {{path: "/items/{{id}}" method: HTTP_METHOD_GET}};
+          }}
+          rpc WatchItems(WatchItemsRequest) returns (stream Item);
+        }}
+        message GetItemRequest {{ string id = 1; }}
+        message WatchItemsRequest {{ string prefix = 1; }}
+        message Item {{ string id = 1; int64 stock = 2; }}
+        """
+    )
+
+
+def annotation_protos() -> Dict[str, str]:
+    """The sebuf.http protos ssegen ships, as protobuf_sources (Pants' protoc needs them)."""
+    root = Path(ssegen.__file__).parent / "protos" / "sebuf" / "http"
+    files = {f"protos/sebuf/http/{p.name}": p.read_text() for p in sorted(root.glob("*.proto"))}
+    assert files, f"no protos in {root}"
+    files["protos/sebuf/http/BUILD"] = "protobuf_sources()\n"
+    return files
+
+
+@pytest.fixture(scope="module")
+def rule_runner() -> RuleRunner:
+    rule_runner = RuleRunner(
+        rules=[
+            *go.rules(),
+            *protobuf_go.rules(),
+            *ssegen_backend.rules(),
+            *ssegen_go.rules(),
+            *source_files.rules(),
+            *stripped_source_files.rules(),
+            *protobuf_target_rules(),
+            QueryRule(FallibleBuildGoPackageRequest, [BuildGoPackageTargetRequest]),
+            QueryRule(GoModuleImportPathsMapping, [GoImportPathMappingRequest]),
+        ],
+        target_types=[
+            *go.target_types(),
+            *protobuf_go.target_types(),
+            *ssegen_backend.target_types(),
+            ProtobufSourcesGeneratorTarget,
+            ProtobufSourceTarget,
+        ],
+        ca_certs_path=os.environ.get("PANTS_CA_CERTS_PATH"),
+    )
+    # RuleRunner ignores pants.toml: pass what ./pants and pants.toml set.
+    rule_runner.set_options(
+        [
+            "--source-root-patterns=['/protos']",
+            "--subprocess-environment-env-vars=['PIP_CONFIG_FILE=/dev/null']",
+            "--golang-cgo-enabled=false",
+            "--golang-subprocess-env-vars=['PATH', 'GOPROXY', 'GOSUMDB=off', 'SSL_CERT_FILE', 'SSL_CERT_DIR']",
+        ],
+        env_inherit={
+            "PATH",
+            "HOME",
+            "PYENV_ROOT",
+            "GOPROXY",
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "PANTS_PEX_CLI_VERSION",
+            "PANTS_PEX_CLI_KNOWN_VERSIONS",
+            "PANTS_PEX_CLI_URL_TEMPLATE",
+            "PANTS_CA_CERTS_PATH",
+            "PANTS_PROTOC_VERSION",
+            "PANTS_PROTOC_KNOWN_VERSIONS",
+            "PANTS_PROTOC_URL_TEMPLATE",
+            "PANTS_GOLANG_GO_SEARCH_PATHS",
+        },
+    )
+    return rule_runner
+
+
+def setup_build(rule_runner: RuleRunner, files: Dict[str, str], address: Address) -> FallibleBuildGoPackageRequest:
+    rule_runner.write_files({"BUILD": "go_mod(name='mod')\n", "go.mod": GO_MOD, "go.sum": GO_SUM, **annotation_protos(), **files})
+    return rule_runner.request(
+        FallibleBuildGoPackageRequest, [BuildGoPackageTargetRequest(address, build_opts=GoBuildOptions(cgo_enabled=False))]
+    )
+
+
+API = Address("protos/shop/v1", target_name="api", generated_name="go")
+
+
+def test_sets_up_the_generated_package_against_the_protobuf_messages(rule_runner: RuleRunner) -> None:
+    fallible = setup_build(
+        rule_runner,
+        {
+            "protos/shop/v1/shop.proto": api_proto("shop.v1", "example.com/shop/gen/shopv1", "ShopService"),
+            "protos/shop/v1/BUILD": "protobuf_sources(name='messages')\nsse_proto_library(name='api')\n",
+        },
+        API,
+    )
+    assert fallible.request is not None, fallible.stderr
+    assert fallible.import_path == "example.com/shop/gen/shopv1/shopv1http"
+    assert fallible.request.pkg_name == "shopv1http"
+    assert {d.import_path for d in fallible.request.direct_dependencies} >= {
+        "example.com/shop/gen/shopv1",
+        "google.golang.org/protobuf/encoding/protojson",
+        "net/http",
+    }
+
+    mapping = rule_runner.request(GoModuleImportPathsMapping, [GoImportPathMappingRequest(Address("", target_name="mod"))])
+    assert mapping.mapping["example.com/shop/gen/shopv1/shopv1http"].addresses == (API,)
+    assert mapping.address_to_import_path[API] == "example.com/shop/gen/shopv1/shopv1http"
+
+
+def test_messages_without_protobuf_sources_are_reported(rule_runner: RuleRunner) -> None:
+    fallible = setup_build(
+        rule_runner,
+        {
+            "protos/shop/v1/shop.proto": api_proto("shop.v1", "example.com/shop/gen/shopv1", "ShopService"),
+            "protos/shop/v1/BUILD": "sse_proto_library(name='api')\n",
+        },
+        API,
+    )
+    assert fallible.request is None
+    assert fallible.stderr == (
+        "The Go code generated for protos/shop/v1:api#go imports packages no target of //:mod provides: "
+        "example.com/shop/gen/shopv1.\n"
+        "    fix: for the messages, add `protobuf_sources` for their protos (with "
+        "`pants.backend.experimental.codegen.protobuf.go` enabled); for google.golang.org/protobuf, require it in "
+        "go.mod."
+    )
+
+
+def test_a_library_of_two_go_packages_is_reported(rule_runner: RuleRunner) -> None:
+    fallible = setup_build(
+        rule_runner,
+        {
+            "protos/shop/v1/shop.proto": api_proto("shop.v1", "example.com/shop/gen/shopv1", "ShopService"),
+            "protos/shop/v1/stock/stock.proto": api_proto("shop.v1.stock", "example.com/shop/gen/stockv1", "StockService"),
+            "protos/shop/v1/BUILD": "protobuf_sources(name='messages', sources=['**/*.proto'])\n"
+            "sse_proto_library(name='api', sources=['**/*.proto'])\n",
+        },
+        API,
+    )
+    assert fallible.request is None
+    assert fallible.stderr == (
+        "protos/shop/v1:api#go must generate exactly one Go package to be built by Pants; it generates: "
+        "example.com/shop/gen/shopv1/shopv1http, example.com/shop/gen/stockv1/stockv1http.\n"
+        "    fix: split the sse_proto_library so that each one's protos with services share one go_package."
+    )
