@@ -72,6 +72,8 @@ async function respond(handler: FetchHandler, req: http.IncomingMessage, res: ht
   const reader = response.body.getReader();
   const cancel = (): void => void reader.cancel(gone.signal.reason).catch(() => {});
   gone.signal.addEventListener("abort", cancel, { once: true });
+  // The client may have left while the handler was still answering.
+  if (gone.signal.aborted) cancel();
   try {
     for (;;) {
       const { done, value } = await reader.read();
