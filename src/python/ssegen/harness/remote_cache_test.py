@@ -12,8 +12,8 @@ on the market_data and multi_package projects, each with its own local store:
     libraries whose inputs hold that file (the library itself and those importing it), and never
     rebuilds the tool PEX. The first edited run also shows that the check of (a) rejects a run in
     which the generator ran. Reverting the edits reruns nothing and exports the same files again.
-(c) Determinism: a third copy in a third folder, with remote reads off, runs every generator again
-    and exports byte-identical files.
+(c) Determinism: a third copy in a third folder, without the remote cache, runs every generator
+    again and exports byte-identical files.
 
 How a run is observed: the nested Pants loads the workunit_logger backend, which writes the run's
 completed workunits as JSON. Each process has a `process` workunit whose metadata holds its
@@ -333,8 +333,7 @@ def nested_env() -> Dict[str, str]:
     return {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
 
 
-def pants(root: Path, caches: Caches, specs: Sequence[str], label: str, server: Optional[CacheServer],
-          remote_read: bool = True) -> NestedRun:
+def pants(root: Path, caches: Caches, specs: Sequence[str], label: str, server: Optional[CacheServer]) -> NestedRun:
     """`./pants export-codegen specs` in `root` with the given caches: what it did and wrote."""
     shutil.rmtree(root / "dist", ignore_errors=True)
     caches.root.mkdir(parents=True, exist_ok=True)
@@ -355,7 +354,7 @@ def pants(root: Path, caches: Caches, specs: Sequence[str], label: str, server: 
         argv += [
             f"--remote-store-address={server.address}",
             f"--remote-instance-name={INSTANCE_NAME}",
-            "--remote-cache-read" if remote_read else "--no-remote-cache-read",
+            "--remote-cache-read",
             "--remote-cache-write",
         ]
     argv += ["export-codegen", *specs]
@@ -391,9 +390,8 @@ def assert_served_from_remote(run: NestedRun, process: Process) -> None:
 
 
 def assert_same_export(run: NestedRun, reference: NestedRun) -> None:
-    differing = sorted(
-        path for path in set(run.exported) | set(reference.exported) if run.exported.get(path) != reference.exported.get(path)
-    )
+    paths = set(run.exported) | set(reference.exported)
+    differing = sorted(path for path in paths if run.exported.get(path) != reference.exported.get(path))
     assert not differing, (
         f"the export of {run.label} differs from that of {reference.label} in {len(differing)} files:\n  "
         + "\n  ".join(differing[:20])
@@ -451,13 +449,16 @@ def copies(work: Path, server: CacheServer) -> Copies:
 def test_second_copy_is_served_from_remote_cache(copies: Copies) -> None:
     first, second = copies.first, copies.second
     for library, files in LIBRARIES.items():
-        generator = first.one(GENERATOR, files)
-        assert first.ran(generator), f"{first.label}: the {library} generator should have run (nothing was cached yet)\n{first.summary()}"
-    assert copies.server.status()["NumFiles"] > 0, f"{first.label} stored nothing in the remote cache\n{first.summary()}"
+        assert first.ran(first.one(GENERATOR, files)), (
+            f"{first.label}: the {library} generator should have run (nothing was cached yet)\n{first.summary()}"
+        )
+    stored = copies.server.status()["NumFiles"]
+    assert stored > 0, f"{first.label} stored nothing in the remote cache\n{first.summary()}"
     assert any(path.endswith("MarketDataService.openapi.yaml") for path in first.exported), sorted(first.exported)
 
     for library, files in LIBRARIES.items():
         assert_served_from_remote(second, second.one(GENERATOR, files))
+    assert_served_from_remote(second, second.one(TOOL_PEX))
     assert_same_export(second, first)
 
 
@@ -492,12 +493,11 @@ def test_edit_reruns_only_dependent_libraries(copies: Copies) -> None:
 
 
 def test_export_is_identical_when_everything_runs_again(work: Path, copies: Copies) -> None:
-    # A third folder and local store, no remote reads: every generator runs again (the named caches
+    # A third folder and local store, no remote cache: every generator runs again (the named caches
     # of the first copy only spare downloading the tool's wheels).
     caches = Caches(work / "c" / "caches")
     shutil.copytree(copies.first_caches.named, caches.named, symlinks=True)
-    third = pants(make_buildroot(work / "c" / "elsewhere"), caches, SPECS, "a third copy without cache reads",
-                  copies.server, remote_read=False)
+    third = pants(make_buildroot(work / "c" / "elsewhere"), caches, SPECS, "a third copy without remote cache", None)
     for library, files in LIBRARIES.items():
         process = third.one(GENERATOR, files)
         assert third.ran(process), f"{third.label}: the {library} generator should have run\n{third.summary()}"
