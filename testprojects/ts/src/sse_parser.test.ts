@@ -121,6 +121,35 @@ describe("SseParser limits", () => {
     assert.equal(events[0]?.data, payload);
   });
 
+  test("maxEventSize counts the data in UTF-8 bytes, as the Go client does", async () => {
+    const { EventTooLargeError } = await import("../gen/market/v1/ssegen_errors.js");
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => events.push(e), { maxEventSize: 12 });
+    // 4 + 1 (the LF joining the lines) + 7 bytes; 9 characters.
+    parser.feed(new TextEncoder().encode("data: \u00e9\u00e9\ndata: \u{1F600}\u00e9x\n\n"));
+    assert.deepEqual(events.map((e) => e.data), ["\u00e9\u00e9\n\u{1F600}\u00e9x"]);
+    // 13 bytes in 7 characters: too large although far below 12 characters.
+    assert.throws(
+      () => parser.feed(new TextEncoder().encode("data: \u00e9\u00e9\u00e9\u00e9\u00e9\u00e9x\n\n")),
+      (error: unknown) => error instanceof EventTooLargeError && error.limit === 12,
+    );
+  });
+
+  test("maxEventSize limits data, not the comments and fields around it", () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => events.push(e), { maxEventSize: 64 });
+    const comments = `: ${"c".repeat(60)}\n`.repeat(100);
+    parser.feed(new TextEncoder().encode(`${comments}event: tick\nid: 7\ndata: ok\n\n`));
+    assert.deepEqual(events, [{ type: "tick", data: "ok", id: "7" }]);
+  });
+
+  test("maxEventSize 0 means no limit", () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => events.push(e), { maxEventSize: 0 });
+    parser.feed(new TextEncoder().encode(`data: ${"q".repeat(100_000)}\n\n`));
+    assert.equal(events[0]?.data.length, 100_000);
+  });
+
   test("no hidden line limit: a 1 MiB line without maxEventSize", () => {
     const events: SseEvent[] = [];
     const parser = new SseParser((e) => events.push(e));

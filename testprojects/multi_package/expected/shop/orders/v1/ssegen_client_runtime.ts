@@ -20,8 +20,9 @@ export interface SseEvent {
 
 export interface SseParserOptions {
   /**
-   * Largest event accepted, counted in characters of decoded text over all lines of the event
-   * (field names included); beyond it feed() throws EventTooLargeError. Default 16 MiB.
+   * Largest event data accepted, in UTF-8 bytes (its data lines joined with LF), as the Go client
+   * counts; beyond it, or on a line longer than that plus "event: ", feed() throws
+   * EventTooLargeError. Default 16 MiB; 0 means no limit.
    */
   maxEventSize?: number;
   /** The last event ID to start from: a resumed stream keeps the previous connection's id. */
@@ -33,6 +34,23 @@ const LF = 10;
 const CR = 13;
 const COLON = 58;
 const SPACE = 32;
+// The room a line has beyond the event size limit: "event: " (as in the Go client).
+const LONGEST_FIELD_NAME = 7;
+
+/** The length of `text` in UTF-8 (a lone surrogate encodes as U+FFFD, three bytes). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
 
 /**
  * An event-stream parser that follows the WHATWG HTML standard: LF, CR and CRLF line ends (also
@@ -52,7 +70,8 @@ export class SseParser {
   #eventType = "";
   #data: string[] = [];
   #line = "";
-  #size = 0;
+  #lineBytes = 0;
+  #dataBytes = 0;
   // The last line ended with CR: an LF arriving next (maybe in the next chunk) is part of that end.
   #skipLF = false;
 
@@ -90,7 +109,8 @@ export class SseParser {
     this.#line = "";
     this.#data = [];
     this.#eventType = "";
-    this.#size = 0;
+    this.#lineBytes = 0;
+    this.#dataBytes = 0;
   }
 
   #parse(text: string): void {
@@ -108,13 +128,13 @@ export class SseParser {
       if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
       const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
       if (end === -1) {
-        this.#grow(length - start);
-        this.#line += text.slice(start);
+        this.#appendToLine(text.slice(start));
         return;
       }
-      this.#grow(end - start);
-      const line = this.#line + text.slice(start, end);
+      this.#appendToLine(text.slice(start, end));
+      const line = this.#line;
       this.#line = "";
+      this.#lineBytes = 0;
       start = end + 1;
       if (text.charCodeAt(end) === CR) {
         if (start === length) this.#skipLF = true;
@@ -124,12 +144,17 @@ export class SseParser {
     }
   }
 
-  #grow(characters: number): void {
-    this.#size += characters;
-    if (this.#size > this.#maxEventSize) {
-      this.#reset();
-      throw new EventTooLargeError(this.#maxEventSize);
+  #appendToLine(piece: string): void {
+    this.#line += piece;
+    if (this.#maxEventSize > 0) {
+      this.#lineBytes += utf8Length(piece);
+      if (this.#lineBytes > this.#maxEventSize + LONGEST_FIELD_NAME) this.#tooLarge();
     }
+  }
+
+  #tooLarge(): never {
+    this.#reset();
+    throw new EventTooLargeError(this.#maxEventSize);
   }
 
   #processLine(line: string): void {
@@ -151,6 +176,10 @@ export class SseParser {
         break;
       case "data":
         this.#data.push(value);
+        if (this.#maxEventSize > 0) {
+          this.#dataBytes += (this.#data.length > 1 ? 1 : 0) + utf8Length(value);
+          if (this.#dataBytes > this.#maxEventSize) this.#tooLarge();
+        }
         break;
       case "id":
         if (!value.includes("\0")) this.#idBuffer = value;
