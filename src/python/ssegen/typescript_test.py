@@ -17,7 +17,7 @@ from ssegen.build import build_model
 from ssegen.descriptors import compile_request
 from ssegen.generate import generate
 from ssegen.options import Options
-from ssegen.testing import repo_path
+from ssegen.testing import MARKET_DATA_PROJECT, MULTI_PACKAGE_PROJECT, repo_path
 from ssegen.typescript import (
     CLIENT_RUNTIME_EXPORTS,
     ERRORS_EXPORTS,
@@ -28,17 +28,8 @@ from ssegen.typescript import (
     lower_camel,
 )
 
-MARKET = ("testprojects/market_data/proto", ["market/v1/market_data.proto"])
-SHOP = (
-    "testprojects/multi_package/proto",
-    [
-        "shop/common/v1/money.proto",
-        "shop/catalog/v1/catalog.proto",
-        "shop/orders/v1/types.proto",
-        "shop/orders/v1/orders_service.proto",
-        "shop/orders/v1/returns_service.proto",
-    ],
-)
+MARKET = MARKET_DATA_PROJECT
+SHOP = MULTI_PACKAGE_PROJECT
 BOTH = "outputs=ts_client,outputs=ts_server"
 TEMPLATES = Path(typescript.__file__).parent / "templates" / "ts"
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,7 +25,7 @@ import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 import ssegen
 from ssegen.descriptors import BUNDLED_INCLUDE_DIR, well_known_include_dir
-from ssegen.testing import generate_with_cli, repo_path
+from ssegen.testing import MARKET_DATA_PROJECT, MULTI_PACKAGE_PROJECT, generate_with_cli, repo_path, run_checked
 
 GO_MODULE = "testprojects/go"
 SSE_VECTORS = "testprojects/conformance/sse_vectors.json"
@@ -34,19 +33,9 @@ PROTOBUF_MODULE = "google.golang.org/protobuf"
 
 # (project, proto source root, files to generate): every project whose Go must compile and pass
 # its tests. The project name is also the folder of its Go tests, testprojects/<project>/go.
-PROJECTS: List[Tuple[str, str, List[str]]] = [
-    ("market_data", "testprojects/market_data/proto", ["market/v1/market_data.proto"]),
-    (
-        "multi_package",
-        "testprojects/multi_package/proto",
-        [
-            "shop/common/v1/money.proto",
-            "shop/catalog/v1/catalog.proto",
-            "shop/orders/v1/types.proto",
-            "shop/orders/v1/orders_service.proto",
-            "shop/orders/v1/returns_service.proto",
-        ],
-    ),
+PROJECTS: List[Tuple[str, str, Sequence[str]]] = [
+    ("market_data", *MARKET_DATA_PROJECT),
+    ("multi_package", *MULTI_PACKAGE_PROJECT),
 ]
 
 GO_OUTPUTS = ("go_server", "go_client")
@@ -127,23 +116,7 @@ def run(args: Sequence[str], cwd: Path, timeout: int, env: Optional[Dict[str, st
     """Runs a command; on failure, fails the test with everything it printed."""
     if shutil.which(args[0]) is None:
         pytest.fail(f"`{args[0]}` is not on PATH; the Go tests need a Go toolchain (>= 1.23) and a C compiler")
-    try:
-        result = subprocess.run(
-            list(args),
-            cwd=cwd,
-            env=env or go_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-            encoding="utf-8",
-            errors="replace",
-        )
-    except subprocess.TimeoutExpired as e:
-        output = e.output.decode("utf-8", "replace") if isinstance(e.output, bytes) else (e.output or "")
-        pytest.fail(f"`{' '.join(args)}` did not finish within {timeout}s:\n{output}", pytrace=False)
-    if result.returncode != 0:
-        pytest.fail(f"`{' '.join(args)}` exited with {result.returncode}:\n{result.stdout}", pytrace=False)
-    return result.stdout
+    return run_checked(args, cwd, timeout, env or go_env())
 
 
 def protoc_gen_go() -> Path:

@@ -48,7 +48,7 @@ from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Set
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
-from ssegen.testing import repo_path
+from ssegen.testing import PANTS_BOOTSTRAP_ENV, repo_path, run_checked
 
 # The REAPI cache server. The module proxy refuses bazel-remote's /v2 module path (and its version
 # lists) but serves this v1 release, which speaks the REAPI v2 gRPC services Pants uses:
@@ -88,13 +88,7 @@ PANTS_TIMEOUT_S = 420
 # What the nested ./pants may see of this environment: enough to find the bootstrap in ~/.cache and
 # the interpreters, nothing that configures Pants itself.
 PASSED_ENV = (
-    "PATH",
-    "HOME",
-    "PYENV_ROOT",
-    "PANTS_PEX_CLI_VERSION",
-    "PANTS_PEX_CLI_KNOWN_VERSIONS",
-    "PANTS_PEX_CLI_URL_TEMPLATE",
-    "PANTS_CA_CERTS_PATH",
+    *PANTS_BOOTSTRAP_ENV,
     "PANTS_PYTHON",
     "SSEGEN_CACHE_DIR",
     "XDG_CACHE_HOME",
@@ -107,23 +101,7 @@ def run(args: Sequence[str], cwd: Path, timeout: int, env: Dict[str, str], what:
     """Runs a command; on failure, fails the test with everything it printed."""
     if shutil.which(args[0], path=env.get("PATH")) is None and not Path(cwd, args[0]).is_file():
         pytest.fail(f"`{args[0]}` is not on PATH; {what} needs it", pytrace=False)
-    try:
-        result = subprocess.run(
-            list(args),
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-            encoding="utf-8",
-            errors="replace",
-        )
-    except subprocess.TimeoutExpired as e:
-        output = e.output.decode("utf-8", "replace") if isinstance(e.output, bytes) else (e.output or "")
-        pytest.fail(f"{what}: `{' '.join(args)}` did not finish within {timeout}s:\n{output}", pytrace=False)
-    if result.returncode != 0:
-        pytest.fail(f"{what}: `{' '.join(args)}` exited with {result.returncode}:\n{result.stdout}", pytrace=False)
-    return result.stdout
+    return run_checked(args, cwd, timeout, env, context=what)
 
 
 # --- The cache server -------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from urllib.parse import quote
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 from ssegen.harness import go_test, interop_test, ts_test
-from ssegen.testing import repo_path
+from ssegen.testing import assert_npm_package_pinned, repo_path
 
 THIRDPARTY = "testprojects/thirdparty"
 NODE_PACKAGE = THIRDPARTY + "/node"
@@ -284,16 +284,7 @@ def test_generated_client_reads_thirdparty_server(built: Built, thirdparty_serve
 
 
 def test_node_package_is_pinned_and_names_no_registry() -> None:
-    package = json.loads(repo_path(NODE_PACKAGE + "/package.json").read_text(encoding="utf-8"))
-    dev = package["devDependencies"]
-    assert set(dev) == {"eventsource-parser", "better-sse"}, dev
-    for name, version in dev.items():
-        assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", version), f"{name} is not pinned exactly: {version}"
-    lock = repo_path(NODE_PACKAGE + "/package-lock.json").read_text(encoding="utf-8")
-    assert "://" not in lock and '"resolved"' not in lock, "package-lock.json records download addresses"
-    locked = json.loads(lock)["packages"]
-    for name, version in dev.items():
-        assert locked[f"node_modules/{name}"]["version"] == version, f"lockfile out of date for {name}"
+    assert_npm_package_pinned(NODE_PACKAGE, {"eventsource-parser", "better-sse"})
 
 
 # ---------------------------------------------------------------------------------------------

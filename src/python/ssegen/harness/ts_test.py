@@ -9,36 +9,29 @@ $HOME/.cache/ssegen-npm) and the npm registry. Set SSEGEN_TS_KEEP=1 to keep the 
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
-from ssegen.testing import generate_with_cli, repo_path
+from ssegen.testing import (
+    MARKET_DATA_PROJECT,
+    MULTI_PACKAGE_PROJECT,
+    assert_npm_package_pinned,
+    generate_with_cli,
+    repo_path,
+    run_checked,
+)
 
 TS_PACKAGE = "testprojects/ts"
 SSE_VECTORS = "testprojects/conformance/sse_vectors.json"
 
 # (proto source root, files to generate): every project whose TS must compile.
-PROJECTS: List[Tuple[str, List[str]]] = [
-    ("testprojects/market_data/proto", ["market/v1/market_data.proto"]),
-    (
-        "testprojects/multi_package/proto",
-        [
-            "shop/common/v1/money.proto",
-            "shop/catalog/v1/catalog.proto",
-            "shop/orders/v1/types.proto",
-            "shop/orders/v1/orders_service.proto",
-            "shop/orders/v1/returns_service.proto",
-        ],
-    ),
-]
+PROJECTS: List[Tuple[str, Sequence[str]]] = [MARKET_DATA_PROJECT, MULTI_PACKAGE_PROJECT]
 
 TS_OUTPUTS = ("ts_client", "ts_server")
 # Parts of the test package that are never copied: installed or produced by the harness.
@@ -96,23 +89,7 @@ def run(args: Sequence[str], cwd: Path, timeout: int, env: Optional[Dict[str, st
     if "PANTS_CA_CERTS_PATH" in merged:
         merged.setdefault("NODE_EXTRA_CA_CERTS", merged["PANTS_CA_CERTS_PATH"])
     merged.update(env or {})
-    try:
-        result = subprocess.run(
-            list(args),
-            cwd=cwd,
-            env=merged,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-            encoding="utf-8",
-            errors="replace",
-        )
-    except subprocess.TimeoutExpired as e:
-        output = e.output.decode("utf-8", "replace") if isinstance(e.output, bytes) else (e.output or "")
-        pytest.fail(f"`{' '.join(args)}` did not finish within {timeout}s:\n{output}")
-    if result.returncode != 0:
-        pytest.fail(f"`{' '.join(args)}` exited with {result.returncode}:\n{result.stdout}", pytrace=False)
-    return result.stdout
+    return run_checked(args, cwd, timeout, merged)
 
 
 @pytest.fixture(scope="module")
@@ -163,17 +140,7 @@ def built(workspace: Path) -> Path:
 def test_test_package_is_pinned_and_names_no_registry() -> None:
     """Exact devDependency pins, and a lockfile without download addresses (no registry host may
     be committed); only the TypeScript toolchain, since generated code must import nothing."""
-    package = json.loads(repo_path(TS_PACKAGE + "/package.json").read_text(encoding="utf-8"))
-    assert set(package.get("dependencies", {})) == set()
-    dev = package["devDependencies"]
-    assert set(dev) == {"typescript", "@types/node"}, dev
-    for name, version in dev.items():
-        assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", version), f"{name} is not pinned exactly: {version}"
-    lock = repo_path(TS_PACKAGE + "/package-lock.json").read_text(encoding="utf-8")
-    assert "://" not in lock and '"resolved"' not in lock, "package-lock.json records download addresses"
-    locked = json.loads(lock)["packages"]
-    for name, version in dev.items():
-        assert locked[f"node_modules/{name}"]["version"] == version, f"lockfile out of date for {name}"
+    assert_npm_package_pinned(TS_PACKAGE, {"typescript", "@types/node"})
 
 
 def test_generated_ts_covers_every_project(generated: Dict[str, str]) -> None:

@@ -23,6 +23,7 @@ from ssegen.rules import register
 from ssegen.rules.dependency_inference import InferSseProtoDependencies, SseProtoInferenceFieldSet
 from ssegen.rules.subsystem import SsegenSubsystem
 from ssegen.rules.tailor import PutativeSseProtoTargetsRequest
+from ssegen.testing import PANTS_BOOTSTRAP_ENV
 from ssegen.rules.target_types import (
     SseGoSourcesField,
     SseProtoLibraryTarget,
@@ -44,15 +45,7 @@ def configure(rule_runner: RuleRunner, *extra_args: str) -> None:
             "--subprocess-environment-env-vars=['PIP_CONFIG_FILE=/dev/null']",
             *extra_args,
         ],
-        env_inherit={
-            "PATH",
-            "HOME",
-            "PYENV_ROOT",
-            "PANTS_PEX_CLI_VERSION",
-            "PANTS_PEX_CLI_KNOWN_VERSIONS",
-            "PANTS_PEX_CLI_URL_TEMPLATE",
-            "PANTS_CA_CERTS_PATH",
-        },
+        env_inherit=set(PANTS_BOOTSTRAP_ENV),
     )
 
 

@@ -30,6 +30,7 @@ from pants.testutil.rule_runner import RuleRunner
 import ssegen
 from ssegen.rules import register as ssegen_backend
 from ssegen.rules.go import register as ssegen_go
+from ssegen.testing import PANTS_BOOTSTRAP_ENV
 
 GO_MOD = dedent(
     """\
@@ -109,16 +110,10 @@ def rule_runner() -> RuleRunner:
             "--golang-subprocess-env-vars=['PATH', 'GOPROXY', 'GOSUMDB=off', 'SSL_CERT_FILE', 'SSL_CERT_DIR']",
         ],
         env_inherit={
-            "PATH",
-            "HOME",
-            "PYENV_ROOT",
+            *PANTS_BOOTSTRAP_ENV,
             "GOPROXY",
             "SSL_CERT_FILE",
             "SSL_CERT_DIR",
-            "PANTS_PEX_CLI_VERSION",
-            "PANTS_PEX_CLI_KNOWN_VERSIONS",
-            "PANTS_PEX_CLI_URL_TEMPLATE",
-            "PANTS_CA_CERTS_PATH",
             "PANTS_PROTOC_VERSION",
             "PANTS_PROTOC_KNOWN_VERSIONS",
             "PANTS_PROTOC_URL_TEMPLATE",
