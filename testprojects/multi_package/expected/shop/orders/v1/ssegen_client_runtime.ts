@@ -133,6 +133,7 @@ export class SseParser {
       }
       this.#appendToLine(text.slice(start, end));
       const line = this.#line;
+      const lineBytes = this.#lineBytes;
       this.#line = "";
       this.#lineBytes = 0;
       start = end + 1;
@@ -140,7 +141,7 @@ export class SseParser {
         if (start === length) this.#skipLF = true;
         else if (text.charCodeAt(start) === LF) start += 1;
       }
-      this.#processLine(line);
+      this.#processLine(line, lineBytes);
     }
   }
 
@@ -157,19 +158,17 @@ export class SseParser {
     throw new EventTooLargeError(this.#maxEventSize);
   }
 
-  #processLine(line: string): void {
+  // `lineBytes`: the line's UTF-8 length, counted while it was read (0 without a size limit).
+  #processLine(line: string, lineBytes: number): void {
     if (line === "") {
       this.#dispatch();
       return;
     }
     if (line.charCodeAt(0) === COLON) return;
     const colon = line.indexOf(":");
-    let field = line;
-    let value = "";
-    if (colon !== -1) {
-      field = line.slice(0, colon);
-      value = line.slice(line.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1);
-    }
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const valueStart = colon === -1 ? line.length : line.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
+    const value = line.slice(valueStart);
     switch (field) {
       case "event":
         this.#eventType = value;
@@ -177,7 +176,8 @@ export class SseParser {
       case "data":
         this.#data.push(value);
         if (this.#maxEventSize > 0) {
-          this.#dataBytes += (this.#data.length > 1 ? 1 : 0) + utf8Length(value);
+          // What precedes the value ("data", ":" and a space) is ASCII: one byte a character.
+          this.#dataBytes += (this.#data.length > 1 ? 1 : 0) + lineBytes - valueStart;
           if (this.#dataBytes > this.#maxEventSize) this.#tooLarge();
         }
         break;
