@@ -7,7 +7,7 @@ file's folder under --codegen tells the source root; the proto's `go_package` te
 protoc-gen-go's messages at the import path itself, ssegen's package in `<name>http` below it. Each
 messages import path becomes one module of --out (the go.mod takes the `go` and `require` lines of
 the first MODULE_DIR, which the generated code shares); go.work uses them and every MODULE_DIR.
-Standard library only, and run from the repo root: the protos are read at their repo paths.
+Needs only ssegen.golayout besides the standard library; run from the repo root: the protos are read at their repo paths.
 """
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src" / "python"))
-from ssegen.golayout import GoPackage, parse_go_package  # noqa: E402 (stdlib-only module)
+# ssegen's own rules for Go package names (a standard-library-only module): from this repo's
+# sources when run here, else from an installed ssegen wheel.
+sys.path.append(str(Path(__file__).resolve().parent.parent / "src" / "python"))
+from ssegen.golayout import GoPackage, parse_go_package  # noqa: E402
 
 _SOURCE = re.compile(r"^// source: (\S+\.proto)$", re.MULTILINE)
 _GO_PACKAGE = re.compile(r"""^\s*option\s+go_package\s*=\s*"([^"]*)"\s*;""", re.MULTILINE)
