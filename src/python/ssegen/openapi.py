@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 import math
 import posixpath
-import re
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
-import yaml
-
+from ssegen import yaml_text
 from ssegen.errors import GenerationError, Location, Problem
 from ssegen.model import (
     INTEGER_64,
@@ -111,41 +109,6 @@ _ERROR_SCHEMAS: Dict[str, Schema] = {
         "required": ["violations"],
     },
 }
-
-
-class _Dumper(yaml.SafeDumper):
-    """Writes multi-line strings (comments) as literal blocks, which read like the proto comments."""
-
-
-# libyaml's emitter is several times faster than PyYAML's pure-Python one and writes the same
-# bytes for these documents (openapi_test checks it on the golden projects), except that it
-# escapes NEL and characters beyond U+FFFF, which pure Python writes as they are: documents with
-# those, and PyYAML builds without libyaml, take the pure-Python emitter.
-_LIBYAML_ESCAPES = re.compile("[\x85\U00010000-\U0010ffff]")
-if yaml.__with_libyaml__:
-
-    class _FastDumper(yaml.CSafeDumper):
-        """_Dumper's representation, emitted by libyaml."""
-
-else:
-    _FastDumper = _Dumper  # type: ignore[misc]
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-_FastDumper.add_representer(str, _represent_str)
-
-
-def dump_yaml(document: Schema, dumper: Optional[type] = None) -> str:
-    """The YAML text of a document: key order kept, Unicode as is, no line folding."""
-    if dumper is None:
-        text = json.dumps(document, ensure_ascii=False)
-        dumper = _Dumper if _LIBYAML_ESCAPES.search(text) else _FastDumper
-    return yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1 << 16)
 
 
 def _ref(name: str) -> Schema:
@@ -402,7 +365,7 @@ class _Renderer:
     def serialise(self, document: Schema) -> str:
         if self.options.openapi_format == "json":
             return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        return dump_yaml(document)
+        return yaml_text.dump(document)
 
     def render(self) -> Dict[str, str]:
         extension = self.options.openapi_format
