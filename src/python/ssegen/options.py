@@ -23,6 +23,11 @@ LANGUAGE_OF = {
 }
 OPENAPI_VERSIONS = ("3.1", "3.2")
 OPENAPI_FORMATS = ("yaml", "json")
+# The path of a method without `config.path`. `sebuf`: what sebuf's Go server registers
+# (base_path + snake case with an underscore before every capital; without a base path, a
+# `/<go package name>` prefix), so URLs stay the same after a switch. `words`: base_path + snake
+# case by words (GetHTTPStatus -> get_http_status), no prefix: for new APIs.
+DEFAULT_PATH_STYLES = ("sebuf", "words")
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class Options:
     openapi_bundle_name: str = "openapi"
     openapi_title: str = ""
     openapi_info_version: str = "1.0.0"
+    default_path_style: str = "sebuf"
 
     @classmethod
     def parse(cls, parameter: str) -> "Options":
@@ -73,6 +79,10 @@ class Options:
         if self.openapi_format not in OPENAPI_FORMATS:
             raise OptionsError(
                 f"openapi_format must be one of {', '.join(OPENAPI_FORMATS)}, not {self.openapi_format!r}."
+            )
+        if self.default_path_style not in DEFAULT_PATH_STYLES:
+            raise OptionsError(
+                f"default_path_style must be one of {', '.join(DEFAULT_PATH_STYLES)}, not {self.default_path_style!r}."
             )
         if not self.openapi_bundle_name or "/" in self.openapi_bundle_name:
             raise OptionsError("openapi_bundle_name must be a plain file name without extension, e.g. openapi.")
