@@ -65,14 +65,26 @@ func WithMaxEventSize(n int) ClientOption {
 }
 
 // ReconnectPolicy says how a stream whose connection dropped before its end event
-// reconnects: up to MaxAttempts consecutive failed attempts, each after a random delay
-// below an exponentially growing ceiling (InitialBackoff, doubled per attempt up to
-// MaxBackoff; 500ms and 30s when zero), and never shorter than the server's retry field.
+// reconnects: up to MaxAttempts consecutive attempts that bring no event with a new id
+// (a failed connection counts, and so does one that ends without such an event), at most
+// MaxReconnects in all (100 when zero), each after a random delay below an exponentially
+// growing ceiling (InitialBackoff, doubled per attempt up to MaxBackoff; 500ms and 30s when
+// zero), and never shorter than the server's retry field. After a reconnect, events whose
+// id the stream already delivered (one of its last 4096 ids), and the events without an id
+// that follow them, are skipped: a server that ignores Last-Event-ID replays them.
 // The zero value never reconnects.
 type ReconnectPolicy struct {
 	MaxAttempts    int
+	MaxReconnects  int
 	InitialBackoff time.Duration
 	MaxBackoff     time.Duration
+}
+
+func (p ReconnectPolicy) maxReconnects() int {
+	if p.MaxReconnects <= 0 {
+		return 100
+	}
+	return p.MaxReconnects
 }
 
 func (p ReconnectPolicy) delay(attempt int, retry time.Duration) time.Duration {
@@ -374,8 +386,14 @@ type EventStream[T proto.Message] struct {
 	dec      *sseDecoder
 	lastID   string
 	retry    time.Duration
-	failures int // consecutive failed reconnects
-	done     bool
+	failures int // consecutive reconnects that brought no event with a new id
+	// Ids delivered (the last rememberedIDs of them, kept only when the stream may
+	// reconnect), to skip the events a server replays when it ignores Last-Event-ID.
+	reconnects int
+	seen       map[string]struct{}
+	seenOrder  []string
+	replaying  bool
+	done       bool
 	err      error
 	msg      T
 	event    string
@@ -436,6 +454,7 @@ func (s *EventStream[T]) connect() error {
 		return errStreamClosed
 	}
 	s.body = resp.Body
+	s.replaying = false
 	s.dec = newSSEDecoder(resp.Body, s.maxEventSize)
 	// The last event id outlives connections, as in an EventSource.
 	s.dec.idBuffer, s.dec.lastID = s.lastID, s.lastID
@@ -459,6 +478,7 @@ func (s *EventStream[T]) Next() bool {
 			s.recover(err)
 			continue
 		}
+		prevID := s.lastID
 		s.lastID = ev.ID
 		switch ev.Type {
 		case sseEndEvent:
@@ -466,6 +486,9 @@ func (s *EventStream[T]) Next() bool {
 		case sseErrorEvent:
 			s.finish(errorFromBody([]byte(ev.Data)))
 		default:
+			if s.replayed(ev.ID, prevID) {
+				continue
+			}
 			var zero T
 			msg := zero.ProtoReflect().Type().New().Interface().(T)
 			if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal([]byte(ev.Data), msg); err != nil {
@@ -473,10 +496,38 @@ func (s *EventStream[T]) Next() bool {
 				continue
 			}
 			s.msg, s.event, s.id = msg, ev.Type, ev.ID
-			s.failures = 0
 			return true
 		}
 	}
+	return false
+}
+
+const rememberedIDs = 4096
+
+// replayed reports whether an event repeats one delivered before a reconnect. An event with
+// a new id is progress: it resets the count of fruitless reconnects.
+func (s *EventStream[T]) replayed(id, prevID string) bool {
+	if s.policy.MaxAttempts <= 0 {
+		return false
+	}
+	if id == prevID || id == "" {
+		return s.replaying // an event without an id of its own follows the one before it
+	}
+	if _, ok := s.seen[id]; ok {
+		s.replaying = s.reconnects > 0
+		return s.replaying
+	}
+	s.replaying = false
+	s.failures = 0
+	if s.seen == nil {
+		s.seen = make(map[string]struct{})
+	}
+	if len(s.seenOrder) == rememberedIDs {
+		delete(s.seen, s.seenOrder[0])
+		s.seenOrder = s.seenOrder[1:]
+	}
+	s.seen[id] = struct{}{}
+	s.seenOrder = append(s.seenOrder, id)
 	return false
 }
 
@@ -496,8 +547,9 @@ func (s *EventStream[T]) recover(readErr error) {
 	}
 	s.release()
 	cause := readErr
-	for s.failures < s.policy.MaxAttempts {
+	for s.failures < s.policy.MaxAttempts && s.reconnects < s.policy.maxReconnects() {
 		s.failures++
+		s.reconnects++
 		timer := time.NewTimer(s.policy.delay(s.failures, s.retry))
 		select {
 		case <-timer.C:
