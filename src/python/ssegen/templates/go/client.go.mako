@@ -58,6 +58,13 @@ func WithReconnect(p ReconnectPolicy) ClientOption {
 	return func(cfg *clientConfig) { cfg.reconnect = p }
 }
 
+// WithSebufStreamFraming makes streams read the way sebuf's servers end them: an orderly
+// end of the response is the end of the stream (no end event needed, nothing to
+// reconnect). A dropped connection is still an error.
+func WithSebufStreamFraming() ClientOption {
+	return func(cfg *clientConfig) { cfg.sebufFraming = true }
+}
+
 // WithMaxEventSize limits the data of one stream event to n bytes (default 16 MiB; 0 means
 // no limit). A larger event ends the stream with *EventTooLargeError.
 func WithMaxEventSize(n int) ClientOption {
@@ -134,6 +141,7 @@ type clientConfig struct {
 	contentType  string
 	reconnect    ReconnectPolicy
 	maxEventSize int
+	sebufFraming bool
 }
 
 type callConfig struct {
@@ -369,6 +377,23 @@ func errorFromBody(body []byte) error {
 	return &APIError{Message: strings.TrimSpace(string(body))}
 }
 
+// errorFromEventData decodes the data of an error event: an error body, or the quoted
+// string of sebuf's servers (JSON, or Go-quoted with %q), whose text may be a body itself.
+func errorFromEventData(data string) error {
+	if !strings.HasPrefix(data, `"`) {
+		return errorFromBody([]byte(data))
+	}
+	var text string
+	if json.Unmarshal([]byte(data), &text) != nil {
+		unquoted, err := strconv.Unquote(data)
+		if err != nil {
+			return errorFromBody([]byte(data))
+		}
+		text = unquoted
+	}
+	return errorFromBody([]byte(text))
+}
+
 // EventStream is a stream of messages of type T. Read it with a loop on Next, then check
 // Err; Close releases the connection early.
 type EventStream[T proto.Message] struct {
@@ -376,6 +401,7 @@ type EventStream[T proto.Message] struct {
 	send         sendFunc
 	policy       ReconnectPolicy
 	maxEventSize int
+	orderlyEnd   bool // an orderly end of the response ends the stream (sebuf's framing)
 	closing      chan struct{}
 
 	mu     sync.Mutex // guards closed, cancel and body, which Close uses from any goroutine
@@ -387,17 +413,18 @@ type EventStream[T proto.Message] struct {
 	lastID   string
 	retry    time.Duration
 	failures int // consecutive reconnects that brought no event with a new id
+	done     bool
+	err      error
+	msg      T
+	event    string
+	id       string
+
 	// Ids delivered (the last rememberedIDs of them, kept only when the stream may
 	// reconnect), to skip the events a server replays when it ignores Last-Event-ID.
 	reconnects int
 	seen       map[string]struct{}
 	seenOrder  []string
 	replaying  bool
-	done       bool
-	err      error
-	msg      T
-	event    string
-	id       string
 }
 
 var errStreamClosed = errors.New("ssegen: the stream was closed")
@@ -413,6 +440,7 @@ func openStream[T proto.Message](ctx context.Context, c *clientConfig, route *cl
 		send:         send,
 		policy:       call.reconnect,
 		maxEventSize: call.maxEventSize,
+		orderlyEnd:   c.sebufFraming,
 		closing:      make(chan struct{}),
 		lastID:       call.lastEventID,
 	}
@@ -470,6 +498,10 @@ func (s *EventStream[T]) Next() bool {
 			break
 		}
 		ev, err := s.dec.Next()
+		if err != nil && s.orderlyEnd && errors.Is(err, io.EOF) {
+			s.finish(nil)
+			break
+		}
 		if err != nil {
 			s.lastID = s.dec.LastEventID()
 			if d, ok := s.dec.Retry(); ok {
@@ -484,7 +516,7 @@ func (s *EventStream[T]) Next() bool {
 		case sseEndEvent:
 			s.finish(nil)
 		case sseErrorEvent:
-			s.finish(errorFromBody([]byte(ev.Data)))
+			s.finish(errorFromEventData(ev.Data))
 		default:
 			if s.replayed(ev.ID, prevID) {
 				continue

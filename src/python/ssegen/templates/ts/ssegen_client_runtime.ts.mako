@@ -241,6 +241,12 @@ export interface ClientOptions {
   reconnect?: ReconnectPolicy;
   /** Largest SSE event accepted (see SseParserOptions). Default 16 MiB. */
   maxEventSize?: number;
+  /**
+   * "sebuf": streams are read the way sebuf's servers end them: an orderly end of the response is
+   * the end of the stream (no end event needed, nothing to reconnect). A dropped connection is
+   * still an error. Default "ssegen".
+   */
+  framing?: "ssegen" | "sebuf";
 }
 
 /** Options of one call. */
@@ -386,6 +392,8 @@ export class ClientTransport {
             if (chunk.done) {
               parser.end();
               lastEventId = parser.lastEventId;
+              // sebuf's servers end a stream by ending the response.
+              if (this.#options.framing === "sebuf") return;
               break;
             }
             // A parse failure (an oversized event) is thrown after the events completed before it.
@@ -402,7 +410,7 @@ export class ClientTransport {
               const prevId = lastEventId;
               lastEventId = event.id;
               if (event.type === SSE_END_EVENT) return;
-              if (event.type === SSE_ERROR_EVENT) throw errorFromBody(500, event.data, true);
+              if (event.type === SSE_ERROR_EVENT) throw errorFromEventData(event.data);
               if (policy !== undefined) {
                 // An event without an id of its own follows the one before it.
                 if (event.id !== prevId && event.id !== "") {
@@ -516,6 +524,33 @@ function errorFromBody(status: number, text: string, violationsAllowed: boolean)
     if (violations !== undefined) return new ValidationError(violations);
   }
   return new ApiError(status, body);
+}
+
+// The data of an error event: an error body, or the quoted string of sebuf's servers (JSON, or
+// Go-quoted with %q), whose text may be a body itself.
+function errorFromEventData(data: string): Error {
+  if (!data.startsWith('"')) return errorFromBody(500, data, true);
+  let text: string;
+  try {
+    text = String(JSON.parse(data));
+  } catch {
+    text = unquoteGo(data);
+  }
+  const error = errorFromBody(500, text, true);
+  return error instanceof ApiError && typeof error.body === "string" ? new ApiError(500, { message: text }) : error;
+}
+
+const GO_ESCAPES: Readonly<Record<string, string>> = { a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+
+// Go's %q (strconv.Quote) string syntax, which JSON does not always accept (\a, \v, \xNN).
+function unquoteGo(quoted: string): string {
+  return quoted
+    .slice(1, quoted.endsWith('"') && quoted.length > 1 ? -1 : undefined)
+    .replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)/g, (_, e: string) => {
+      if (/^[xuU]/.test(e)) return String.fromCodePoint(parseInt(e.slice(1), 16));
+      if (/^[0-7]{3}$/.test(e)) return String.fromCharCode(parseInt(e, 8));
+      return GO_ESCAPES[e] ?? e;
+    });
 }
 
 function violationsOf(body: unknown): FieldViolation[] | undefined {
