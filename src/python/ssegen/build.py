@@ -26,7 +26,7 @@ from ssegen.model import (
     Route,
     Service,
 )
-from ssegen.golayout import go_sanitized, parse_go_package
+from ssegen.golayout import effective_go_package, go_sanitized, parse_go_package
 from ssegen.naming import json_name_of, sebuf_snake_case, snake_case
 from ssegen.options import Options
 
@@ -72,10 +72,16 @@ class _Sources:
         return "\n".join(line.rstrip() for line in lines).strip()
 
 
-def _go_package_name(proto: descriptor_pb2.FileDescriptorProto) -> str:
+def _go_package(proto: descriptor_pb2.FileDescriptorProto, options: Options) -> str:
+    return effective_go_package(
+        proto.name, proto.package, proto.options.go_package, options.go_package_prefix, options.go_package_override_map
+    )
+
+
+def _go_package_name(proto: descriptor_pb2.FileDescriptorProto, options: Options) -> str:
     """The Go package name sebuf's default paths start with: go_package's, else (as protoc-gen-go
     did before go_package was required) the proto package with dots as underscores."""
-    go_package = parse_go_package(proto.options.go_package)
+    go_package = parse_go_package(_go_package(proto, options))
     if go_package is not None:
         return go_package.name
     return go_sanitized((proto.package or posixpath.splitext(posixpath.basename(proto.name))[0]).replace(".", "_"))
@@ -275,7 +281,7 @@ class _Builder:
             )
             default_base = base_path
             if not base_path.strip("/") and self.generator_options.default_path_style == "sebuf":
-                default_base = "/" + _go_package_name(proto)
+                default_base = "/" + _go_package_name(proto, self.generator_options)
             methods = tuple(
                 self._method(
                     service.name, full_name, base_path, default_base, service_headers, m, sources,
@@ -584,7 +590,7 @@ def build_model(
         all_files[proto.name] = ProtoFile(
             name=proto.name,
             package=proto.package,
-            go_package=proto.options.go_package,
+            go_package=_go_package(proto, options),
             options_location=builder.sources(proto).location((_FILE_OPTIONS, _GO_PACKAGE_OPTION), (_FILE_PACKAGE,)),
             services=builder.services(proto) if proto.name in generate else (),
             message_names=tuple(message_names),

@@ -13,6 +13,7 @@ from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     BoolField,
     Dependencies,
+    DictStringToStringField,
     MultipleSourcesField,
     StringField,
     StringSequenceField,
@@ -176,8 +177,30 @@ class SseDefaultPathStyleField(StringField, GeneratorOptionField):
     )
 
 
+class SseGoPackagePrefixField(StringField):
+    alias = "go_package_prefix"
+    help = help_text(
+        """
+        The `go_package` of protos without the option, as buf's managed mode gives it: this prefix
+        plus the file's directory (`example.com/gen` + `acme/chat/v1/chat.proto` ->
+        `example.com/gen/acme/chat/v1`, package `chatv1` for a versioned proto package, else the
+        directory's last element). Files with the option keep it. Default: `[ssegen].go_package_prefix`.
+        """
+    )
+
+
+class SseGoPackageOverridesField(DictStringToStringField):
+    alias = "go_package_overrides"
+    help = help_text(
+        """
+        The `go_package` of single files by import path (as in `import` statements), over the
+        option and the prefix: `{"acme/chat/v1/chat.proto": "example.com/gen/chatv1;chatv1"}`.
+        """
+    )
+
+
 # Options for teams moving from sebuf's plugins, which every output reads.
-MIGRATION_OPTION_FIELDS = (SseDefaultPathStyleField,)
+MIGRATION_OPTION_FIELDS = (SseDefaultPathStyleField, SseGoPackagePrefixField, SseGoPackageOverridesField)
 
 
 # Every language target carries every generator option, so all language targets of a library ask
