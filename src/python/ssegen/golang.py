@@ -212,8 +212,10 @@ def _go_package_problem(file: ProtoFile, why: str) -> Problem:
         file.options_location,
         f"file {file.name}",
         f"{why}; the Go code imports the messages' Go package, which this option names.",
-        'add `option go_package = "<import path>;<package name>";`, e.g. '
-        '"example.com/project/gen/market/v1;marketv1".',
+        'add `option go_package = "<import path>;<package name>";` (e.g. '
+        '"example.com/project/gen/market/v1;marketv1"), or set `go_package_prefix` (buf managed mode: the '
+        'prefix plus the file\'s directory) or `go_package_overrides` on the sse_proto_library (protoc '
+        'parameters go_package_prefix=... and M<file>=...); or leave go_server and go_client out of its `outputs`.',
     )
 
 

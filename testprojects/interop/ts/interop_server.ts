@@ -219,7 +219,9 @@ const market: MarketDataServiceHandler = {
 
 async function main(): Promise<void> {
   // Heartbeats far below the default so every stream that idles gets some.
-  const router = createRouter(createMarketDataServiceRoutes(market, { heartbeatIntervalMs: 50 }));
+  // `--framing=sebuf` ends streams the way sebuf's servers do.
+  const framing = process.argv.includes("--framing=sebuf") ? "sebuf" : "ssegen";
+  const router = createRouter(createMarketDataServiceRoutes(market, { heartbeatIntervalMs: 50, framing }));
   const decoder = new TextDecoder();
   const handle = await serve(
     async (request) => {

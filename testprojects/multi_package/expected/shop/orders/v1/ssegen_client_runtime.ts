@@ -203,10 +203,20 @@ export class SseParser {
   }
 }
 
-/** Reconnection after a dropped stream: exponential backoff with full jitter, never below `retry`. */
+/**
+ * Reconnection after a dropped stream: exponential backoff with full jitter, never below `retry`.
+ * After a reconnect, events whose id the stream already delivered (one of its last 4096 ids), and
+ * the events without an id that follow them, are skipped: a server that ignores Last-Event-ID
+ * replays them.
+ */
 export interface ReconnectPolicy {
-  /** Consecutive failed attempts allowed; an event received resets the count. */
+  /**
+   * Consecutive reconnects allowed that bring no event with a new id (a failed connection counts,
+   * and so does one that ends without such an event); an event with a new id resets the count.
+   */
   maxAttempts: number;
+  /** Reconnects allowed in all, whatever they bring. Default 100. */
+  maxReconnects?: number;
   /** Backoff ceiling of the first attempt, doubled per attempt. Default 1000. */
   initialDelayMs?: number;
   /** Largest backoff ceiling. Default 30000. */
@@ -230,6 +240,12 @@ export interface ClientOptions {
   reconnect?: ReconnectPolicy;
   /** Largest SSE event accepted (see SseParserOptions). Default 16 MiB. */
   maxEventSize?: number;
+  /**
+   * "sebuf": streams are read the way sebuf's servers end them: an orderly end of the response is
+   * the end of the stream (no end event needed, nothing to reconnect). A dropped connection is
+   * still an error. Default "ssegen".
+   */
+  framing?: "ssegen" | "sebuf";
 }
 
 /** Options of one call. */
@@ -327,6 +343,8 @@ export class ClientTransport {
     let lastEventId = options?.lastEventId ?? "";
     let retry: number | undefined;
     let failures = 0;
+    let reconnects = 0;
+    const seen = new Set<string>();
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       // Our own controller, so that ending the generator aborts the request even without a signal.
@@ -360,6 +378,7 @@ export class ClientTransport {
             ...(maxEventSize === undefined ? {} : { maxEventSize }),
           });
           reader = response.body?.getReader();
+          let replaying = false;
           while (reader !== undefined) {
             let chunk;
             try {
@@ -372,6 +391,8 @@ export class ClientTransport {
             if (chunk.done) {
               parser.end();
               lastEventId = parser.lastEventId;
+              // sebuf's servers end a stream by ending the response.
+              if (this.#options.framing === "sebuf") return;
               break;
             }
             // A parse failure (an oversized event) is thrown after the events completed before it.
@@ -383,14 +404,26 @@ export class ClientTransport {
               failed = true;
               failure = error;
             }
-            lastEventId = parser.lastEventId;
             retry = parser.retry ?? retry;
             for (const event of events.splice(0)) {
+              const prevId = lastEventId;
+              lastEventId = event.id;
               if (event.type === SSE_END_EVENT) return;
-              if (event.type === SSE_ERROR_EVENT) throw errorFromBody(500, event.data, true);
-              failures = 0;
+              if (event.type === SSE_ERROR_EVENT) throw errorFromEventData(event.data);
+              if (policy !== undefined) {
+                // An event without an id of its own follows the one before it.
+                if (event.id !== prevId && event.id !== "") {
+                  replaying = seen.has(event.id) && reconnects > 0;
+                  if (!seen.has(event.id)) {
+                    failures = 0;
+                    remember(seen, event.id);
+                  }
+                }
+                if (replaying) continue;
+              }
               yield { data: parseEventData<T>(event.data), event: event.type, id: event.id };
             }
+            lastEventId = parser.lastEventId; // an id-only block moves it too
             if (failed) throw failure;
           }
         }
@@ -402,7 +435,8 @@ export class ClientTransport {
       // An aborted signal ends the stream however the body ended (an in-process body may just close).
       if (signal?.aborted) throw signal.reason;
       failures += 1;
-      if (policy === undefined || failures > policy.maxAttempts) {
+      reconnects += 1;
+      if (policy === undefined || failures > policy.maxAttempts || reconnects > (policy.maxReconnects ?? 100)) {
         const why = dropped === undefined ? "the stream ended without its end event" : "the connection failed";
         const note = policy === undefined ? "" : " (no reconnection attempt left)";
         throw new StreamInterruptedError(why + note, dropped);
@@ -491,6 +525,33 @@ function errorFromBody(status: number, text: string, violationsAllowed: boolean)
   return new ApiError(status, body);
 }
 
+// The data of an error event: an error body, or the quoted string of sebuf's servers (JSON, or
+// Go-quoted with %q), whose text may be a body itself.
+function errorFromEventData(data: string): Error {
+  if (!data.startsWith('"')) return errorFromBody(500, data, true);
+  let text: string;
+  try {
+    text = String(JSON.parse(data));
+  } catch {
+    text = unquoteGo(data);
+  }
+  const error = errorFromBody(500, text, true);
+  return error instanceof ApiError && typeof error.body === "string" ? new ApiError(500, { message: text }) : error;
+}
+
+const GO_ESCAPES: Readonly<Record<string, string>> = { a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+
+// Go's %q (strconv.Quote) string syntax, which JSON does not always accept (\a, \v, \xNN).
+function unquoteGo(quoted: string): string {
+  return quoted
+    .slice(1, quoted.endsWith('"') && quoted.length > 1 ? -1 : undefined)
+    .replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)/g, (_, e: string) => {
+      if (/^[xuU]/.test(e)) return String.fromCodePoint(parseInt(e.slice(1), 16));
+      if (/^[0-7]{3}$/.test(e)) return String.fromCharCode(parseInt(e, 8));
+      return GO_ESCAPES[e] ?? e;
+    });
+}
+
 function violationsOf(body: unknown): FieldViolation[] | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const violations = (body as { violations?: unknown }).violations;
@@ -502,6 +563,16 @@ function violationsOf(body: unknown): FieldViolation[] | undefined {
       description: typeof item.description === "string" ? item.description : "",
     };
   });
+}
+
+const REMEMBERED_IDS = 4096;
+
+function remember(seen: Set<string>, id: string): void {
+  if (seen.size === REMEMBERED_IDS) {
+    const oldest = seen.values().next();
+    if (oldest.done !== true) seen.delete(oldest.value);
+  }
+  seen.add(id);
 }
 
 function backoff(policy: ReconnectPolicy, failures: number, retry: number | undefined): number {

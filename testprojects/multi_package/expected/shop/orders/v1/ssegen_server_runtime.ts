@@ -43,6 +43,12 @@ export interface ServerOptions {
   heartbeatIntervalMs?: number;
   /** Largest request body; a larger one is answered 413. Default 4 MiB. */
   maxBodyBytes?: number;
+  /**
+   * "sebuf": streams end the way sebuf's servers end them, for sebuf's clients: no end event (the
+   * response just ends), and an error event whose data is a JSON string, the error's message (for
+   * a ValidationError, its violations body as a string). Default "ssegen".
+   */
+  framing?: "ssegen" | "sebuf";
 }
 
 export interface RouterOptions {
@@ -534,13 +540,21 @@ async function errorResponse(error: unknown, request: Request, options: ServerOp
 async function errorEventData(error: unknown, request: Request, options: ServerOptions): Promise<string> {
   const response = await errorResponse(error, request, options);
   const text = await response.text().catch(() => "");
+  let data = JSON.stringify({ message: text === "" ? "HTTP " + response.status : text });
   try {
     const body: unknown = JSON.parse(text);
-    if (typeof body === "object" && body !== null) return JSON.stringify(body);
+    if (typeof body === "object" && body !== null) data = JSON.stringify(body);
   } catch {
-    // Not JSON: wrapped below.
+    // Not JSON: wrapped above.
   }
-  return JSON.stringify({ message: text === "" ? "HTTP " + response.status : text });
+  return options.framing === "sebuf" ? sebufErrorData(data) : data;
+}
+
+// An error body as the data of sebuf's error event: a JSON string holding the body's message, or
+// the whole body when it has none.
+function sebufErrorData(body: string): string {
+  const message = (JSON.parse(body) as { message?: unknown }).message;
+  return JSON.stringify(typeof message === "string" ? message : body);
 }
 
 // Streams ---------------------------------------------------------------------------------------------
@@ -687,6 +701,7 @@ async function streamResponse(
   retry: RetryState,
 ): Promise<Response> {
   const interval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  const endFrame = options.framing === "sebuf" ? "" : END_FRAME;
   const encoder = new TextEncoder();
   const items = new ItemQueue(source);
   let body: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -733,7 +748,7 @@ async function streamResponse(
   } else {
     ended = first.step.done;
     try {
-      initial = withRetry(first.step.done ? END_FRAME : frame(first.step.value));
+      initial = withRetry(first.step.done ? endFrame : frame(first.step.value));
     } catch (error) {
       finish(true, error);
       return errorResponse(error, request, options);
@@ -766,7 +781,7 @@ async function streamResponse(
             break;
           case "step":
             if (outcome.step.done) {
-              text = withRetry(END_FRAME);
+              text = withRetry(endFrame);
               break;
             }
             try {
