@@ -59,7 +59,8 @@ CLIENT_RUNTIME_EXPORTS = (
 )
 SERVER_RUNTIME_EXPORTS = (
     "HandlerContext", "HeaderSpec", "MethodSpec", "ParamSpec", "RouteDescriptor", "RouterOptions", "ScalarType",
-    "ServerEvent", "ServerOptions", "StreamSource", "createRouter", "serverEvent", "streamRoute", "unaryRoute",
+    "ServerCall", "ServerEvent", "ServerInterceptor", "ServerOptions", "StreamSource", "createRouter", "serverEvent",
+    "streamRoute", "unaryRoute",
 )
 RUNTIME_EXPORTS = frozenset(ERRORS_EXPORTS + CLIENT_RUNTIME_EXPORTS + SERVER_RUNTIME_EXPORTS)
 
@@ -707,6 +708,7 @@ def _spec_lines(model: Model, method: Method) -> List[str]:
 
     return [
         "      {",
+        f"        name: {ts_string(method.full_name)},",
         f"        method: {ts_string(route.verb)},",
         f"        path: {ts_string(route.path)},",
         *array("headers", [_header_spec(h) for h in method.headers]),
