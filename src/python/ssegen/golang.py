@@ -434,6 +434,7 @@ def _client_route(method: Method) -> str:
         for q in route.query_params
     )
     return "&" + _literal("clientRoute", [
+        ("method", go_quote(method.full_name)),
         ("verb", go_quote(route.verb)),
         ("path", go_quote(route.path)),
         ("hasBody", "true" if route.has_body else ""),

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -345,6 +346,10 @@ func TestInterceptors(t *testing.T) {
 	if !stream.Next() || stream.Msg().Symbol != "alice" {
 		t.Fatalf("stream: %v", stream.Err())
 	}
+	// Read to the end event, which is sent once the interceptors have returned.
+	if stream.Next() || stream.Err() != nil {
+		t.Fatalf("stream end: %v", stream.Err())
+	}
 	stream.Close()
 	if handled.Load() != 2 {
 		t.Fatalf("the handlers ran %d times, want 2", handled.Load())
@@ -371,5 +376,85 @@ func TestInterceptors(t *testing.T) {
 	}
 	if strings.Join(trace, "|") != strings.Join(want, "|") {
 		t.Fatalf("trace\n%q\nwant\n%q", trace, want)
+	}
+}
+
+func TestClientInterceptorsAndResponseInfo(t *testing.T) {
+	impl := &market{
+		getInstrument: func(ctx context.Context, req *marketv1.GetInstrumentRequest) (*marketv1.Instrument, error) {
+			marketv1http.ResponseHeader(ctx).Set("X-Trace", "t-1")
+			if req.Symbol == "GONE" {
+				return nil, marketv1http.NewAPIError(http.StatusNotFound, "gone")
+			}
+			return &marketv1.Instrument{Symbol: req.Symbol, Name: marketv1http.RequestFromContext(ctx).Header.Get("X-Token")}, nil
+		},
+		streamQuotes: func(ctx context.Context, _ *marketv1.StreamQuotesRequest, s marketv1http.SSESender) error {
+			marketv1http.ResponseHeader(ctx).Set("X-Trace", "t-2")
+			return s.Send(&marketv1.Quote{Symbol: marketv1http.RequestFromContext(ctx).Header.Get("X-Token")})
+		},
+	}
+	ts := startServer(t, impl)
+	var mu sync.Mutex
+	var trace []string
+	record := func(call *marketv1http.ClientCall, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		name := ""
+		if call.Response != nil {
+			name = call.Response.(*marketv1.Instrument).Name
+		}
+		trace = append(trace, fmt.Sprintf("%s stream=%v status=%d trace=%s response=%s err=%v",
+			call.Method, call.Streaming, call.Status, call.ResponseHeader.Get("X-Trace"), name, err != nil))
+	}
+	token := func(ctx context.Context, call *marketv1http.ClientCall, next func(context.Context) error) error {
+		call.Header.Set("X-Token", "secret-token")
+		err := next(ctx)
+		record(call, err)
+		return err
+	}
+	deny := func(ctx context.Context, call *marketv1http.ClientCall, next func(context.Context) error) error {
+		if m, ok := call.Message.(*marketv1.GetInstrumentRequest); ok && m.Symbol == "LOCAL" {
+			return errors.New("refused by the client")
+		}
+		return next(ctx)
+	}
+	c := ts.client(t, marketv1http.WithClientInterceptors(token, deny))
+
+	var info marketv1http.ResponseInfo
+	got, err := c.GetInstrument(context.Background(), instrumentRequest(), marketv1http.WithResponseInfo(&info))
+	if err != nil || got.Name != "secret-token" {
+		t.Fatalf("%v, %v", got, err)
+	}
+	if info.Status != 200 || info.Header.Get("X-Trace") != "t-1" {
+		t.Fatalf("response info %+v", info)
+	}
+	_, err = c.GetInstrument(context.Background(), &marketv1.GetInstrumentRequest{Symbol: "GONE", Venue: 1}, marketv1http.WithResponseInfo(&info))
+	if asAPIError(t, err).Status != 404 || info.Status != 404 || info.Header.Get("X-Trace") != "t-1" {
+		t.Fatalf("error: %v, info %+v", err, info)
+	}
+	if _, err := c.GetInstrument(context.Background(), &marketv1.GetInstrumentRequest{Symbol: "LOCAL", Venue: 1}); err == nil || err.Error() != "refused by the client" {
+		t.Fatalf("got %v, want the interceptor's error", err)
+	}
+	stream, err := c.StreamQuotes(testCtx(t), &marketv1.StreamQuotesRequest{Symbol: "S"}, marketv1http.WithResponseInfo(&info))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	if !stream.Next() || stream.Msg().Symbol != "secret-token" {
+		t.Fatalf("stream: %v", stream.Err())
+	}
+	if info.Status != 200 || info.Header.Get("X-Trace") != "t-2" {
+		t.Fatalf("stream response info %+v", info)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		"market.v1.MarketDataService.GetInstrument stream=false status=200 trace=t-1 response=secret-token err=false",
+		"market.v1.MarketDataService.GetInstrument stream=false status=404 trace=t-1 response= err=true",
+		"market.v1.MarketDataService.GetInstrument stream=false status=0 trace= response= err=true",
+		"market.v1.MarketDataService.StreamQuotes stream=true status=200 trace=t-2 response= err=false",
+	}
+	if strings.Join(trace, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("trace\n%s\nwant\n%s", strings.Join(trace, "\n"), strings.Join(want, "\n"))
 	}
 }

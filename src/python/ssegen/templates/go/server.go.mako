@@ -398,9 +398,10 @@ func parseValue(fd protoreflect.FieldDescriptor, s string) (protoreflect.Value, 
 		if v := enum.Values().ByName(protoreflect.Name(s)); v != nil {
 			return protoreflect.ValueOfEnum(v.Number()), nil
 		}
-		// Open enums keep numbers they do not know, as protobuf does everywhere else.
+		// A URL may name a value by number, but only a declared one (as the TypeScript server
+		// decides): the number of no value has no name for the JSON form of the message.
 		n, err := strconv.ParseInt(s, 10, 32)
-		if err == nil && (!enum.IsClosed() || enum.Values().ByNumber(protoreflect.EnumNumber(n)) != nil) {
+		if err == nil && enum.Values().ByNumber(protoreflect.EnumNumber(n)) != nil {
 			return protoreflect.ValueOfEnum(protoreflect.EnumNumber(n)), nil
 		}
 		return protoreflect.Value{}, fmt.Errorf("%q is not a value of %s", s, enum.FullName())
@@ -632,6 +633,8 @@ func WithEventID(id string) EventOption {
 
 var errStreamEnded = errors.New("ssegen: the stream handler has returned")
 
+var errHeadRequest = errors.New("ssegen: a HEAD request gets no events")
+
 type sseSender struct {
 	mu        sync.Mutex
 	w         http.ResponseWriter
@@ -763,6 +766,13 @@ func (s *sseSender) writeLocked(frame []byte) error {
 		h.Set("X-Accel-Buffering", "no")
 		s.w.WriteHeader(http.StatusOK)
 		s.committed = true
+		if s.r.Method == http.MethodHead {
+			// HEAD gets the stream's status and headers only; Send then fails, which ends the
+			// handler.
+			_ = s.rc.Flush()
+			s.err = errHeadRequest
+			return s.err
+		}
 	}
 	if len(frame) > 0 {
 		if _, err := s.w.Write(frame); err != nil {
@@ -783,9 +793,9 @@ func (s *sseSender) end(c *serverConfig, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ended = true
-	if s.r.Context().Err() != nil {
-		// The client went away: nobody to tell, and the handler's error (a cancelled context, a
-		// reset connection) is only a consequence of that.
+	if s.r.Context().Err() != nil || errors.Is(s.err, errHeadRequest) {
+		// The client went away (or asked for the headers only): nobody to tell, and the handler's
+		// error (a cancelled context, a reset connection, a failed Send) is only a consequence.
 		return
 	}
 	if err != nil && !s.committed {

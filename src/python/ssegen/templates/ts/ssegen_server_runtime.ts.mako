@@ -229,7 +229,8 @@ export function streamRoute<Req, Res>(
 
 /**
  * A handler for the routes: 404 `{"message"}` when no route matches the path, 405 when one does
- * with another method. Literal segments win over variables.
+ * with another method. Literal segments win over variables. HEAD is served by a GET route, as
+ * HTTP requires: its status and headers, without the body (a stream is cancelled at once).
  */
 export function createRouter(
   routes: RouteDescriptor[],
@@ -244,22 +245,29 @@ export function createRouter(
       return notFound(request.method, pathname);
     }
     const parts = pathname.slice(prefix.length).split("/").slice(1);
+    const head = request.method === "HEAD";
+    const method = head ? "GET" : request.method;
     let best: (typeof table)[number] | undefined;
     const allowed = new Set<string>();
     for (const entry of table) {
       if (parts.length !== entry.template.length || matchSegments(parts, entry.template) === undefined) continue;
-      if (entry.route.method !== request.method) {
+      if (entry.route.method === "GET") allowed.add("HEAD");
+      if (entry.route.method !== method) {
         allowed.add(entry.route.method);
       } else if (best === undefined || moreSpecific(entry.template, best.template)) {
         best = entry;
       }
     }
     if (best !== undefined) {
+      let response: Response;
       try {
-        return await best.route.handler(request);
+        response = await best.route.handler(head ? new Request(request, { method: "GET" }) : request);
       } catch {
         return internalError();
       }
+      if (!head) return response;
+      await response.body?.cancel().catch(() => {});
+      return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
     }
     if (allowed.size > 0) {
       const methods = [...allowed].sort().join(", ");
