@@ -269,6 +269,8 @@ def test_service_file_without_go_package(tmp_path: Path) -> None:
     message = problems(tmp_path, {"p/p.proto": proto("p", "", "service S { rpc Ping(PingRequest) returns (PingResponse); }" + PING)})
     assert message.startswith("p/p.proto:2:1: error: file p/p.proto: the file has services but no go_package option")
     assert "fix: add `option go_package" in message
+    # The fix names the ways that need no proto edit.
+    assert "`go_package_prefix`" in message and "`go_package_overrides`" in message and "`outputs`" in message
 
 
 def test_message_file_without_go_package(tmp_path: Path) -> None:
@@ -348,3 +350,58 @@ service S {
 }
 """ + PING)})
     assert "method m.S.GetItem: its Go name GetItem is also the Go name of m.S.get_item" in message
+
+
+# go_package without editing protos -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, package, option, expected",
+    [
+        ("acme/weather/v1/w.proto", "acme.weather.v1", "", "example.com/gen/acme/weather/v1;weatherv1"),
+        ("acme/weather/v1beta1/w.proto", "acme.weather.v1beta1", "", "example.com/gen/acme/weather/v1beta1;weatherv1beta1"),
+        ("acme/weather/w.proto", "acme.weather", "", "example.com/gen/acme/weather"),
+        ("w.proto", "weather", "", "example.com/gen"),
+        # A file with the option keeps it: protoc-gen-go's messages of it use that path.
+        ("acme/weather/v1/w.proto", "acme.weather.v1", "example.com/own;own", "example.com/own;own"),
+    ],
+)
+def test_go_package_prefix_is_buf_managed_mode(path: str, package: str, option: str, expected: str) -> None:
+    assert golayout.effective_go_package(path, package, option, "example.com/gen/") == expected
+
+
+def test_go_package_override_wins() -> None:
+    overrides = {"a/a.proto": "example.com/x;y"}
+    assert golayout.effective_go_package("a/a.proto", "a.v1", "example.com/own", "example.com/gen", overrides) == "example.com/x;y"
+    assert golayout.effective_go_package("b/b.proto", "b.v1", "", "", overrides) == ""
+
+
+def test_go_outputs_with_go_package_prefix(tmp_path: Path) -> None:
+    body = "service S { rpc Ping(PingRequest) returns (PingResponse); }" + PING
+    files = render_protos(
+        tmp_path,
+        {"acme/chat/v1/chat.proto": proto("acme.chat.v1", "", body)},
+        GO_OUTPUTS + ",go_package_prefix=example.com/gen",
+    )
+    server = files["acme/chat/v1/chatv1http/chat_server.ssegen.go"]
+    assert "package chatv1http" in server
+    assert 'chatv1 "example.com/gen/acme/chat/v1"' in server
+    # Without a base path the default path starts with the managed package name, as in sebuf.
+    assert '"POST /chatv1/ping"' in server
+
+
+def test_go_outputs_with_go_package_override(tmp_path: Path) -> None:
+    body = "service S { rpc Ping(PingRequest) returns (PingResponse); }" + PING
+    files = render_protos(
+        tmp_path,
+        {"p/p.proto": proto("p", "", body)},
+        GO_OUTPUTS + ",Mp/p.proto=example.com/elsewhere/pv1;pv1",
+    )
+    assert 'pv1 "example.com/elsewhere/pv1"' in files["p/pv1http/p_server.ssegen.go"]
+
+
+def test_generated_go_package_for_the_pants_mapping_follows_the_prefix() -> None:
+    source = 'syntax = "proto3";\npackage acme.chat.v1;\nservice S {}\n'
+    assert golayout.generated_go_package(source, "acme/chat/v1/chat.proto") is None
+    found = golayout.generated_go_package(source, "acme/chat/v1/chat.proto", "example.com/gen")
+    assert found is not None and found.http_import_path == "example.com/gen/acme/chat/v1/chatv1http"

@@ -322,3 +322,23 @@ def test_two_libraries_generating_code_from_one_proto_is_an_error(rule_runner: R
     )
     # Languages that do not collide are unaffected.
     assert generate(rule_runner, Address("src/protos/shop/api", target_name="api", generated_name="go"), SseGoSourcesField)
+
+
+def test_go_package_prefix_reaches_the_generator(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({
+        "src/protos/chat/v1/chat.proto": dedent(
+            """\
+            syntax = "proto3";
+            package chat.v1;
+            import "sebuf/http/annotations.proto";
+            service ChatService { rpc Ping(PingRequest) returns (PingRequest); }
+            message PingRequest {}
+            """
+        ),
+        "src/protos/chat/v1/BUILD": "sse_proto_library(name='chat', outputs=['go_server'], "
+        "go_package_prefix='example.com/gen')\n",
+    })
+    files = generate(rule_runner, Address("src/protos/chat/v1", target_name="chat", generated_name="go"), SseGoSourcesField)
+    server = files["src/protos/chat/v1/chatv1http/chat_server.ssegen.go"]
+    assert 'chatv1 "example.com/gen/chat/v1"' in server
+    assert '"POST /chatv1/ping"' in server

@@ -1,7 +1,7 @@
 """`[ssegen]`: how the generator's tool PEX is built, and plugin-wide switches."""
 from __future__ import annotations
 
-from pants.option.option_types import BoolOption, StrListOption
+from pants.option.option_types import BoolOption, StrListOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import help_text
 
@@ -48,6 +48,15 @@ class SsegenSubsystem(Subsystem):
             `.proto` files that import the `sebuf/http` annotations. Off by default because the
             protobuf backend's tailor proposes `protobuf_sources` for the same files; turn that
             one off (`[protoc].tailor = false`) when you turn this on.
+            """
+        ),
+    )
+    go_package_prefix = StrOption(
+        default="",
+        help=help_text(
+            """
+            The `go_package_prefix` of every `sse_proto_library` that sets none: buf managed mode's
+            `go_package` (this prefix plus the proto's directory) for protos without the option.
             """
         ),
     )

@@ -203,10 +203,20 @@ export class SseParser {
   }
 }
 
-/** Reconnection after a dropped stream: exponential backoff with full jitter, never below `retry`. */
+/**
+ * Reconnection after a dropped stream: exponential backoff with full jitter, never below `retry`.
+ * After a reconnect, events whose id the stream already delivered (one of its last 4096 ids), and
+ * the events without an id that follow them, are skipped: a server that ignores Last-Event-ID
+ * replays them.
+ */
 export interface ReconnectPolicy {
-  /** Consecutive failed attempts allowed; an event received resets the count. */
+  /**
+   * Consecutive reconnects allowed that bring no event with a new id (a failed connection counts,
+   * and so does one that ends without such an event); an event with a new id resets the count.
+   */
   maxAttempts: number;
+  /** Reconnects allowed in all, whatever they bring. Default 100. */
+  maxReconnects?: number;
   /** Backoff ceiling of the first attempt, doubled per attempt. Default 1000. */
   initialDelayMs?: number;
   /** Largest backoff ceiling. Default 30000. */
@@ -230,6 +240,43 @@ export interface ClientOptions {
   reconnect?: ReconnectPolicy;
   /** Largest SSE event accepted (see SseParserOptions). Default 16 MiB. */
   maxEventSize?: number;
+  /**
+   * "sebuf": streams are read the way sebuf's servers end them: an orderly end of the response is
+   * the end of the stream (no end event needed, nothing to reconnect). A dropped connection is
+   * still an error. Default "ssegen".
+   */
+  framing?: "ssegen" | "sebuf";
+  /** Default timeoutMs of every call (see CallOptions). */
+  timeoutMs?: number;
+  /** fetch options of every request: credentials, mode, cache, keepalive, ... */
+  requestInit?: ClientRequestInit;
+  /** Run around every HTTP request, reconnections included; the first outermost. */
+  interceptors?: readonly ClientInterceptor[];
+}
+
+/** The fetch options a caller may set; method, headers, body and signal are the client's own. */
+export type ClientRequestInit = Omit<RequestInit, "method" | "headers" | "body" | "signal">;
+
+/** One HTTP request of a call, as client interceptors see it. */
+export interface ClientRequest {
+  /** The full proto name of the method, e.g. "market.v1.MarketDataService.GetQuote". */
+  readonly method: string;
+  readonly streaming: boolean;
+  readonly url: string;
+  /** The fetch options; an interceptor may change init.headers (a Headers) before next. */
+  readonly init: RequestInit & { headers: Headers };
+}
+
+/**
+ * Runs around one HTTP request: it may change the request, fail it, or look at the Response (its
+ * status and headers; leave the body to the client). `next` sends it through the next interceptor.
+ */
+export type ClientInterceptor = (request: ClientRequest, next: (request: ClientRequest) => Promise<Response>) => Promise<Response>;
+
+/** The status and headers of an HTTP answer. */
+export interface ResponseInfo {
+  status: number;
+  headers: Headers;
 }
 
 /** Options of one call. */
@@ -238,6 +285,16 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Aborts the call; for a stream, also cancels the body and stops reconnecting. */
   signal?: AbortSignal;
+  /**
+   * Milliseconds a unary call may take in all; for a stream, how long each connection may take to
+   * answer (a late one counts as a failed attempt of the reconnection policy). It rejects with a
+   * DOMException named "TimeoutError". Overrides the client's; 0 or undefined: no limit.
+   */
+  timeoutMs?: number;
+  /** fetch options of this call, over the client's. */
+  requestInit?: ClientRequestInit;
+  /** Called with the status and headers of every answer (each connection of a stream), errors included. */
+  onResponse?: (response: ResponseInfo) => void;
 }
 
 /** Options of one stream call. */
@@ -255,6 +312,8 @@ export type QueryValue = string | number | boolean | readonly (string | number |
 
 /** What a generated method asks the transport to send. */
 export interface HttpCall {
+  /** The full proto name of the method. */
+  name: string;
   method: string;
   /** The path with its variables percent-encoded, from the base URL on. */
   path: string;
@@ -300,9 +359,18 @@ export class ClientTransport {
   async unary<T>(call: HttpCall, options: CallOptions | undefined): Promise<T> {
     const headers = this.#headers(options);
     headers.set("Accept", "application/json");
-    const response = await this.#send(call, headers, options?.signal);
-    if (!response.ok) throw await errorFromResponse(response);
-    const text = await response.text();
+    const deadline = new Deadline(options?.signal, options?.timeoutMs ?? this.#options.timeoutMs);
+    try {
+      return await this.#unary<T>(call, headers, options, deadline.signal);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async #unary<T>(call: HttpCall, headers: Headers, options: CallOptions | undefined, signal: AbortSignal | undefined): Promise<T> {
+    const response = await this.#send(call, headers, signal, options, false);
+    if (!response.ok) throw await errorFromResponse(response, signal);
+    const text = await readText(response, Number.POSITIVE_INFINITY, signal);
     if (text === "") return {} as T;
     try {
       return JSON.parse(text) as T;
@@ -327,6 +395,8 @@ export class ClientTransport {
     let lastEventId = options?.lastEventId ?? "";
     let retry: number | undefined;
     let failures = 0;
+    let reconnects = 0;
+    const seen = new Set<string>();
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       // Our own controller, so that ending the generator aborts the request even without a signal.
@@ -340,17 +410,21 @@ export class ClientTransport {
         headers.set("Accept", "text/event-stream");
         if (lastEventId !== "") headers.set("Last-Event-ID", lastEventId);
         let response: Response | undefined;
+        const connecting = new Deadline(controller.signal, options?.timeoutMs ?? this.#options.timeoutMs);
         try {
-          response = await this.#send(call, headers, controller.signal);
+          response = await this.#send(call, headers, connecting.signal, options, true);
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
           dropped = error;
+        } finally {
+          // Only the timer: aborting the connection's controller must still end the body.
+          connecting.stopTimer();
         }
         if (response !== undefined) {
-          if (response.status !== 200) throw await errorFromResponse(response);
+          if (response.status !== 200) throw await errorFromResponse(response, controller.signal);
           const contentType = response.headers.get("Content-Type") ?? "";
           if (mediaType(contentType) !== "text/event-stream") {
-            const body = await response.text().catch(() => "");
+            const body = await readText(response, ERROR_BODY_LIMIT, controller.signal);
             const message = "expected text/event-stream, got " + (contentType || "no content type");
             throw new ApiError(response.status, parseJson(body), message);
           }
@@ -360,6 +434,7 @@ export class ClientTransport {
             ...(maxEventSize === undefined ? {} : { maxEventSize }),
           });
           reader = response.body?.getReader();
+          let replaying = false;
           while (reader !== undefined) {
             let chunk;
             try {
@@ -372,6 +447,8 @@ export class ClientTransport {
             if (chunk.done) {
               parser.end();
               lastEventId = parser.lastEventId;
+              // sebuf's servers end a stream by ending the response.
+              if (this.#options.framing === "sebuf") return;
               break;
             }
             // A parse failure (an oversized event) is thrown after the events completed before it.
@@ -383,14 +460,26 @@ export class ClientTransport {
               failed = true;
               failure = error;
             }
-            lastEventId = parser.lastEventId;
             retry = parser.retry ?? retry;
             for (const event of events.splice(0)) {
+              const prevId = lastEventId;
+              lastEventId = event.id;
               if (event.type === SSE_END_EVENT) return;
-              if (event.type === SSE_ERROR_EVENT) throw errorFromBody(500, event.data, true);
-              failures = 0;
+              if (event.type === SSE_ERROR_EVENT) throw errorFromEventData(event.data);
+              if (policy !== undefined) {
+                // An event without an id of its own follows the one before it.
+                if (event.id !== prevId && event.id !== "") {
+                  replaying = seen.has(event.id) && reconnects > 0;
+                  if (!seen.has(event.id)) {
+                    failures = 0;
+                    remember(seen, event.id);
+                  }
+                }
+                if (replaying) continue;
+              }
               yield { data: parseEventData<T>(event.data), event: event.type, id: event.id };
             }
+            lastEventId = parser.lastEventId; // an id-only block moves it too
             if (failed) throw failure;
           }
         }
@@ -402,7 +491,8 @@ export class ClientTransport {
       // An aborted signal ends the stream however the body ended (an in-process body may just close).
       if (signal?.aborted) throw signal.reason;
       failures += 1;
-      if (policy === undefined || failures > policy.maxAttempts) {
+      reconnects += 1;
+      if (policy === undefined || failures > policy.maxAttempts || reconnects > (policy.maxReconnects ?? 100)) {
         const why = dropped === undefined ? "the stream ended without its end event" : "the connection failed";
         const note = policy === undefined ? "" : " (no reconnection attempt left)";
         throw new StreamInterruptedError(why + note, dropped);
@@ -429,15 +519,35 @@ export class ClientTransport {
     }
   }
 
-  #send(call: HttpCall, headers: Headers, signal: AbortSignal | undefined): Promise<Response> {
-    const init: RequestInit = { method: call.method, headers };
+  async #send(
+    call: HttpCall,
+    headers: Headers,
+    signal: AbortSignal | undefined,
+    options: CallOptions | undefined,
+    streaming: boolean,
+  ): Promise<Response> {
+    const init: RequestInit & { headers: Headers } = {
+      ...this.#options.requestInit,
+      ...options?.requestInit,
+      method: call.method,
+      headers,
+    };
     if (call.body !== undefined) {
       headers.set("Content-Type", "application/json");
       init.body = JSON.stringify(call.body);
     }
     if (signal !== undefined) init.signal = signal;
     const fetchImpl = this.#fetch;
-    return fetchImpl(this.#baseUrl + call.path + queryString(call.query), init);
+    const interceptors = this.#options.interceptors ?? [];
+    const run = (i: number, request: ClientRequest): Promise<Response> => {
+      const interceptor = interceptors[i];
+      if (interceptor === undefined) return fetchImpl(request.url, request.init);
+      return interceptor(request, (next) => run(i + 1, next));
+    };
+    const url = this.#baseUrl + call.path + queryString(call.query);
+    const response = await run(0, { method: call.name, streaming, url, init });
+    options?.onResponse?.({ status: response.status, headers: response.headers });
+    return response;
   }
 }
 
@@ -468,16 +578,93 @@ function parseJson(text: string): unknown {
 }
 
 function parseEventData<T>(data: string): T {
+  let value: unknown;
   try {
-    return JSON.parse(data) as T;
+    value = JSON.parse(data);
   } catch {
     throw new ApiError(200, data, "an event's data is not JSON");
   }
+  // A message is a JSON object; `null`, numbers, strings and arrays are refused, as the Go client does.
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ApiError(200, data, "an event's data is not a JSON object");
+  }
+  return value as T;
 }
 
-async function errorFromResponse(response: Response): Promise<Error> {
-  const text = await response.text().catch(() => "");
+// As much of an error answer's body as is read (the Go client reads the same): a server that
+// answers with an endless page must not hang the call or fill its memory.
+const ERROR_BODY_LIMIT = 1024 * 1024;
+
+async function errorFromResponse(response: Response, signal: AbortSignal | undefined): Promise<Error> {
+  const text = await readText(response, ERROR_BODY_LIMIT, signal);
   return errorFromBody(response.status, text, response.status === 400);
+}
+
+// The body's first `limit` bytes as text; the rest is cancelled. An aborted signal rejects with its
+// reason; a body that breaks otherwise gives what was read.
+async function readText(response: Response, limit: number, signal: AbortSignal | undefined): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal?.aborted) reject(signal.reason);
+    signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    while (size < limit) {
+      const { done, value } = await Promise.race([reader.read(), aborted]);
+      if (done) break;
+      const part = value.byteLength > limit - size ? value.subarray(0, limit - size) : value;
+      chunks.push(part);
+      size += part.byteLength;
+    }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (limit === Number.POSITIVE_INFINITY) throw error;
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+// A signal that follows `signal` and also aborts after `timeoutMs` with a TimeoutError.
+class Deadline {
+  readonly signal: AbortSignal | undefined;
+  readonly #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #unlink: () => void = () => {};
+
+  constructor(signal: AbortSignal | undefined, timeoutMs: number | undefined) {
+    if (timeoutMs === undefined || timeoutMs <= 0) {
+      this.signal = signal;
+      return;
+    }
+    const controller = new AbortController();
+    this.signal = controller.signal;
+    if (signal?.aborted) controller.abort(signal.reason);
+    const follow = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", follow, { once: true });
+    this.#unlink = () => signal?.removeEventListener("abort", follow);
+    const reason = new DOMException("the call timed out after " + timeoutMs + " ms", "TimeoutError");
+    this.#timer = setTimeout(() => controller.abort(reason), timeoutMs);
+  }
+
+  /** Stops the timer; the signal still follows the one it was made from. */
+  stopTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+
+  clear(): void {
+    this.stopTimer();
+    this.#unlink();
+  }
 }
 
 // An error body as the servers send it: `{"violations": [...]}` (400) or `{"message": ...}`. The
@@ -491,6 +678,33 @@ function errorFromBody(status: number, text: string, violationsAllowed: boolean)
   return new ApiError(status, body);
 }
 
+// The data of an error event: an error body, or the quoted string of sebuf's servers (JSON, or
+// Go-quoted with %q), whose text may be a body itself.
+function errorFromEventData(data: string): Error {
+  if (!data.startsWith('"')) return errorFromBody(500, data, true);
+  let text: string;
+  try {
+    text = String(JSON.parse(data));
+  } catch {
+    text = unquoteGo(data);
+  }
+  const error = errorFromBody(500, text, true);
+  return error instanceof ApiError && typeof error.body === "string" ? new ApiError(500, { message: text }) : error;
+}
+
+const GO_ESCAPES: Readonly<Record<string, string>> = { a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+
+// Go's %q (strconv.Quote) string syntax, which JSON does not always accept (\a, \v, \xNN).
+function unquoteGo(quoted: string): string {
+  return quoted
+    .slice(1, quoted.endsWith('"') && quoted.length > 1 ? -1 : undefined)
+    .replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)/g, (_, e: string) => {
+      if (/^[xuU]/.test(e)) return String.fromCodePoint(parseInt(e.slice(1), 16));
+      if (/^[0-7]{3}$/.test(e)) return String.fromCharCode(parseInt(e, 8));
+      return GO_ESCAPES[e] ?? e;
+    });
+}
+
 function violationsOf(body: unknown): FieldViolation[] | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const violations = (body as { violations?: unknown }).violations;
@@ -502,6 +716,16 @@ function violationsOf(body: unknown): FieldViolation[] | undefined {
       description: typeof item.description === "string" ? item.description : "",
     };
   });
+}
+
+const REMEMBERED_IDS = 4096;
+
+function remember(seen: Set<string>, id: string): void {
+  if (seen.size === REMEMBERED_IDS) {
+    const oldest = seen.values().next();
+    if (oldest.done !== true) seen.delete(oldest.value);
+  }
+  seen.add(id);
 }
 
 function backoff(policy: ReconnectPolicy, failures: number, retry: number | undefined): number {
