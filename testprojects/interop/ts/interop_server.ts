@@ -249,7 +249,10 @@ const market: MarketDataServiceHandler = {
 
 async function main(): Promise<void> {
   // Heartbeats far below the default so every stream that idles gets some.
-  const router = createRouter(createMarketDataServiceRoutes(market, { heartbeatIntervalMs: 50, interceptors: [intercept] }));
+  // Any origin: the browser test (browser_test.py) calls from a page of another origin.
+  const router = createRouter(createMarketDataServiceRoutes(market, { heartbeatIntervalMs: 50, interceptors: [intercept] }), {
+    cors: { allowedOrigins: ["*"], exposedHeaders: ["X-Interop-Method"] },
+  });
   const decoder = new TextDecoder();
   const handle = await serve(
     async (request) => {

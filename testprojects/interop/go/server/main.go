@@ -292,7 +292,9 @@ func main() {
 	mux := http.NewServeMux()
 	// Heartbeats far below the default so every stream that idles gets some.
 	if err := marketv1http.RegisterMarketDataServiceServer(&market{obs: obs}, marketv1http.WithMux(mux), marketv1http.WithHeartbeatInterval(50*time.Millisecond),
-		marketv1http.WithInterceptors(intercept)); err != nil {
+		marketv1http.WithInterceptors(intercept),
+		// Any origin: the browser test (browser_test.py) calls from a page of another origin.
+		marketv1http.WithCORS(marketv1http.CORS{AllowedOrigins: []string{"*"}, ExposedHeaders: []string{"X-Interop-Method"}})); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
