@@ -155,6 +155,8 @@ class Runner {
   constructor(
     readonly baseUrl: string,
     readonly defaultHeaders: Record<string, string>,
+    // "sebuf": the client reads streams with framing "sebuf".
+    readonly framing: "ssegen" | "sebuf",
   ) {}
 
   // "" when the scenario passed, else what went wrong. Concurrent copies get their index
@@ -175,7 +177,7 @@ class Runner {
   }
 
   async runOne(sc: Scenario): Promise<string> {
-    const options: MarketDataServiceClientOptions = {};
+    const options: MarketDataServiceClientOptions = { framing: this.framing };
     if (!sc.omit_default_headers) options.headers = { ...this.defaultHeaders };
     if (sc.reconnect !== undefined) {
       options.reconnect = {
@@ -298,8 +300,12 @@ class Runner {
 async function main(): Promise<void> {
   const [path, baseUrl, only] = process.argv.slice(2);
   if (baseUrl === undefined || path === undefined) throw new Error("usage: interop_driver <scenarios.json> <base url> [name]");
-  const file = JSON.parse(readFileSync(path, "utf-8")) as { default_headers: Record<string, string>; scenarios: unknown[] };
-  const runner = new Runner(baseUrl, file.default_headers);
+  const file = JSON.parse(readFileSync(path, "utf-8")) as {
+    framing?: "sebuf";
+    default_headers: Record<string, string>;
+    scenarios: unknown[];
+  };
+  const runner = new Runner(baseUrl, file.default_headers, file.framing ?? "ssegen");
   for (const scenario of file.scenarios) {
     const name = (scenario as Scenario).name;
     if (only !== undefined && only !== name) continue;

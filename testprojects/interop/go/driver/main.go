@@ -31,6 +31,8 @@ const (
 )
 
 type file struct {
+	// "sebuf": the client reads streams with WithSebufStreamFraming.
+	Framing        string            `json:"framing"`
 	DefaultHeaders map[string]string `json:"default_headers"`
 	Scenarios      []json.RawMessage `json:"scenarios"`
 }
@@ -221,6 +223,7 @@ var streamMethods = map[string]streamMethod{
 type runner struct {
 	baseURL        string
 	defaultHeaders map[string]string
+	sebufFraming   bool
 }
 
 func main() {
@@ -238,7 +241,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	r := &runner{baseURL: *baseURL, defaultHeaders: f.DefaultHeaders}
+	r := &runner{baseURL: *baseURL, defaultHeaders: f.DefaultHeaders, sebufFraming: f.Framing == "sebuf"}
 	for _, text := range f.Scenarios {
 		var name struct {
 			Name string `json:"name"`
@@ -312,6 +315,9 @@ func (r *runner) runOne(sc *scenario) string {
 			InitialBackoff: time.Duration(sc.Reconnect.InitialDelayMs) * time.Millisecond,
 			MaxBackoff:     time.Duration(sc.Reconnect.MaxDelayMs) * time.Millisecond,
 		}))
+	}
+	if r.sebufFraming {
+		clientOpts = append(clientOpts, marketv1http.WithSebufStreamFraming())
 	}
 	rec := &recorder{}
 	if sc.Wire != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -288,13 +289,19 @@ func (m *market) WatchTrades(ctx context.Context, req *marketv1.WatchTradesReque
 }
 
 func main() {
+	framing := flag.String("framing", "ssegen", "stream framing: ssegen or sebuf")
+	flag.Parse()
 	obs := &observations{m: map[string]*observation{}}
 	mux := http.NewServeMux()
 	// Heartbeats far below the default so every stream that idles gets some.
-	if err := marketv1http.RegisterMarketDataServiceServer(&market{obs: obs}, marketv1http.WithMux(mux), marketv1http.WithHeartbeatInterval(50*time.Millisecond),
+	opts := []marketv1http.ServerOption{marketv1http.WithMux(mux), marketv1http.WithHeartbeatInterval(50 * time.Millisecond),
 		marketv1http.WithInterceptors(intercept),
 		// Any origin: the browser test (browser_test.py) calls from a page of another origin.
-		marketv1http.WithCORS(marketv1http.CORS{AllowedOrigins: []string{"*"}, ExposedHeaders: []string{"X-Interop-Method"}})); err != nil {
+		marketv1http.WithCORS(marketv1http.CORS{AllowedOrigins: []string{"*"}, ExposedHeaders: []string{"X-Interop-Method"}})}
+	if *framing == "sebuf" {
+		opts = append(opts, marketv1http.WithSebufFraming())
+	}
+	if err := marketv1http.RegisterMarketDataServiceServer(&market{obs: obs}, opts...); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -58,6 +58,13 @@ func WithReconnect(p ReconnectPolicy) ClientOption {
 	return func(cfg *clientConfig) { cfg.reconnect = p }
 }
 
+// WithSebufStreamFraming makes streams read the way sebuf's servers end them: an orderly
+// end of the response is the end of the stream (no end event needed, nothing to
+// reconnect). A dropped connection is still an error.
+func WithSebufStreamFraming() ClientOption {
+	return func(cfg *clientConfig) { cfg.sebufFraming = true }
+}
+
 // WithMaxEventSize limits the data of one stream event to n bytes (default 16 MiB; 0 means
 // no limit). A larger event ends the stream with *EventTooLargeError.
 func WithMaxEventSize(n int) ClientOption {
@@ -65,14 +72,26 @@ func WithMaxEventSize(n int) ClientOption {
 }
 
 // ReconnectPolicy says how a stream whose connection dropped before its end event
-// reconnects: up to MaxAttempts consecutive failed attempts, each after a random delay
-// below an exponentially growing ceiling (InitialBackoff, doubled per attempt up to
-// MaxBackoff; 500ms and 30s when zero), and never shorter than the server's retry field.
+// reconnects: up to MaxAttempts consecutive attempts that bring no event with a new id
+// (a failed connection counts, and so does one that ends without such an event), at most
+// MaxReconnects in all (100 when zero), each after a random delay below an exponentially
+// growing ceiling (InitialBackoff, doubled per attempt up to MaxBackoff; 500ms and 30s when
+// zero), and never shorter than the server's retry field. After a reconnect, events whose
+// id the stream already delivered (one of its last 4096 ids), and the events without an id
+// that follow them, are skipped: a server that ignores Last-Event-ID replays them.
 // The zero value never reconnects.
 type ReconnectPolicy struct {
 	MaxAttempts    int
+	MaxReconnects  int
 	InitialBackoff time.Duration
 	MaxBackoff     time.Duration
+}
+
+func (p ReconnectPolicy) maxReconnects() int {
+	if p.MaxReconnects <= 0 {
+		return 100
+	}
+	return p.MaxReconnects
 }
 
 func (p ReconnectPolicy) delay(attempt int, retry time.Duration) time.Duration {
@@ -123,6 +142,7 @@ type clientConfig struct {
 	contentType  string
 	reconnect    ReconnectPolicy
 	maxEventSize int
+	sebufFraming bool
 }
 
 type callConfig struct {
@@ -360,10 +380,27 @@ func errorFromBody(body []byte) error {
 	return &APIError{Message: strings.TrimSpace(string(body))}
 }
 
+// errorFromEventData decodes the data of an error event: an error body, or the quoted
+// string of sebuf's servers (JSON, or Go-quoted with %q), whose text may be a body itself.
+func errorFromEventData(data string) error {
+	if !strings.HasPrefix(data, `"`) {
+		return errorFromBody([]byte(data))
+	}
+	var text string
+	if json.Unmarshal([]byte(data), &text) != nil {
+		unquoted, err := strconv.Unquote(data)
+		if err != nil {
+			return errorFromBody([]byte(data))
+		}
+		text = unquoted
+	}
+	return errorFromBody([]byte(text))
+}
+
 // errorEventError decodes the data of an error event. No status travels with it: the stream
 // had already been answered 200, so an *APIError reports 500, as the TypeScript client does.
-func errorEventError(data []byte) error {
-	err := errorFromBody(data)
+func errorEventError(data string) error {
+	err := errorFromEventData(data)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		apiErr.Status = http.StatusInternalServerError
@@ -378,6 +415,7 @@ type EventStream[T proto.Message] struct {
 	send         sendFunc
 	policy       ReconnectPolicy
 	maxEventSize int
+	orderlyEnd   bool // an orderly end of the response ends the stream (sebuf's framing)
 	closing      chan struct{}
 
 	mu     sync.Mutex // guards closed, cancel and body, which Close uses from any goroutine
@@ -388,12 +426,19 @@ type EventStream[T proto.Message] struct {
 	dec      *sseDecoder
 	lastID   string
 	retry    time.Duration
-	failures int // consecutive failed reconnects
+	failures int // consecutive reconnects that brought no event with a new id
 	done     bool
 	err      error
 	msg      T
 	event    string
 	id       string
+
+	// Ids delivered (the last rememberedIDs of them, kept only when the stream may
+	// reconnect), to skip the events a server replays when it ignores Last-Event-ID.
+	reconnects int
+	seen       map[string]struct{}
+	seenOrder  []string
+	replaying  bool
 }
 
 var errStreamClosed = errors.New("ssegen: the stream was closed")
@@ -409,6 +454,7 @@ func connectStream[T proto.Message](ctx context.Context, c *clientConfig, route 
 		send:         send,
 		policy:       call.reconnect,
 		maxEventSize: call.maxEventSize,
+		orderlyEnd:   c.sebufFraming,
 		closing:      make(chan struct{}),
 		lastID:       call.lastEventID,
 	}
@@ -450,6 +496,7 @@ func (s *EventStream[T]) connect() error {
 		return errStreamClosed
 	}
 	s.body = resp.Body
+	s.replaying = false
 	s.dec = newSSEDecoder(resp.Body, s.maxEventSize)
 	// The last event id outlives connections, as in an EventSource.
 	s.dec.idBuffer, s.dec.lastID = s.lastID, s.lastID
@@ -465,6 +512,10 @@ func (s *EventStream[T]) Next() bool {
 			break
 		}
 		ev, err := s.dec.Next()
+		if err != nil && s.orderlyEnd && errors.Is(err, io.EOF) {
+			s.finish(nil)
+			break
+		}
 		if err != nil {
 			s.lastID = s.dec.LastEventID()
 			if d, ok := s.dec.Retry(); ok {
@@ -473,13 +524,17 @@ func (s *EventStream[T]) Next() bool {
 			s.recover(err)
 			continue
 		}
+		prevID := s.lastID
 		s.lastID = ev.ID
 		switch ev.Type {
 		case sseEndEvent:
 			s.finish(nil)
 		case sseErrorEvent:
-			s.finish(errorEventError([]byte(ev.Data)))
+			s.finish(errorEventError(ev.Data))
 		default:
+			if s.replayed(ev.ID, prevID) {
+				continue
+			}
 			var zero T
 			msg := zero.ProtoReflect().Type().New().Interface().(T)
 			if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal([]byte(ev.Data), msg); err != nil {
@@ -487,10 +542,38 @@ func (s *EventStream[T]) Next() bool {
 				continue
 			}
 			s.msg, s.event, s.id = msg, ev.Type, ev.ID
-			s.failures = 0
 			return true
 		}
 	}
+	return false
+}
+
+const rememberedIDs = 4096
+
+// replayed reports whether an event repeats one delivered before a reconnect. An event with
+// a new id is progress: it resets the count of fruitless reconnects.
+func (s *EventStream[T]) replayed(id, prevID string) bool {
+	if s.policy.MaxAttempts <= 0 {
+		return false
+	}
+	if id == prevID || id == "" {
+		return s.replaying // an event without an id of its own follows the one before it
+	}
+	if _, ok := s.seen[id]; ok {
+		s.replaying = s.reconnects > 0
+		return s.replaying
+	}
+	s.replaying = false
+	s.failures = 0
+	if s.seen == nil {
+		s.seen = make(map[string]struct{})
+	}
+	if len(s.seenOrder) == rememberedIDs {
+		delete(s.seen, s.seenOrder[0])
+		s.seenOrder = s.seenOrder[1:]
+	}
+	s.seen[id] = struct{}{}
+	s.seenOrder = append(s.seenOrder, id)
 	return false
 }
 
@@ -510,8 +593,9 @@ func (s *EventStream[T]) recover(readErr error) {
 	}
 	s.release()
 	cause := readErr
-	for s.failures < s.policy.MaxAttempts {
+	for s.failures < s.policy.MaxAttempts && s.reconnects < s.policy.maxReconnects() {
 		s.failures++
+		s.reconnects++
 		timer := time.NewTimer(s.policy.delay(s.failures, s.retry))
 		select {
 		case <-timer.C:

@@ -72,6 +72,13 @@ func WithMaxRequestBodySize(n int64) ServerOption {
 	return func(c *serverConfig) { c.maxBodySize = n }
 }
 
+// WithSebufFraming makes streams end the way sebuf's servers end them, for sebuf's clients:
+// no end event (the response just ends), and an error event whose data is a JSON string, the
+// error's message (for a ValidationError, its violations body as a string).
+func WithSebufFraming() ServerOption {
+	return func(c *serverConfig) { c.sebufFraming = true }
+}
+
 // WithInterceptors adds interceptors around every call, unary and stream; the first one given
 // runs outermost. See ServerInterceptor.
 func WithInterceptors(interceptors ...ServerInterceptor) ServerOption {
@@ -80,6 +87,7 @@ func WithInterceptors(interceptors ...ServerInterceptor) ServerOption {
 
 type serverConfig struct {
 	cors         *CORS
+	sebufFraming bool
 	mux          *http.ServeMux
 	muxSet       bool
 	interceptors []ServerInterceptor
@@ -808,11 +816,31 @@ func (s *sseSender) end(c *serverConfig, err error) {
 		return
 	}
 	frame := []byte("event: " + sseEndEvent + "\ndata: {}\n\n")
+	if c.sebufFraming {
+		frame = nil
+	}
 	if err != nil {
 		_, body := c.errorResponse(s.r, err)
+		if c.sebufFraming {
+			body = sebufErrorData(body)
+		}
 		frame = append(append([]byte("event: "+sseErrorEvent+"\ndata: "), body...), "\n\n"...)
 	}
 	_ = s.writeLocked(frame)
+}
+
+// sebufErrorData is an error body as the data of sebuf's error event: a JSON string holding
+// the body's message, or the whole body when it has none.
+func sebufErrorData(body []byte) []byte {
+	var wire struct {
+		Message *string `json:"message"`
+	}
+	text := string(body)
+	if json.Unmarshal(body, &wire) == nil && wire.Message != nil {
+		text = *wire.Message
+	}
+	data, _ := json.Marshal(text)
+	return data
 }
 
 // ServerCall is one call as interceptors see it.
