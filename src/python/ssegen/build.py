@@ -533,22 +533,63 @@ class _Builder:
     def check_routes(self, services: Iterable[Service]) -> None:
         """Two methods served together never match the same request."""
         methods = [m for s in services for m in s.methods]
-        for i, a in enumerate(methods):
-            for b in methods[i + 1:]:
-                overlap = _overlap(a.route, b.route)
-                if overlap is None:
-                    continue
-                if overlap == "duplicate":
-                    message = f"{b.route.verb} {b.route.path} is also the route of {a.full_name} ({a.route.location})."
-                else:
-                    message = (
-                        f"{b.route.verb} {b.route.path} and {a.full_name}'s {a.route.path} ({a.route.location}) can match "
-                        "the same request, and neither is more specific."
-                    )
-                self.problem(
-                    b.route.location, f"method {b.full_name}", message,
-                    "give one of the methods a different path or verb.",
+        for i, j, overlap in route_conflicts([m.route for m in methods]):
+            a, b = methods[i], methods[j]
+            if overlap == "duplicate":
+                message = f"{b.route.verb} {b.route.path} is also the route of {a.full_name} ({a.route.location})."
+            else:
+                message = (
+                    f"{b.route.verb} {b.route.path} and {a.full_name}'s {a.route.path} ({a.route.location}) can match "
+                    "the same request, and neither is more specific."
                 )
+            self.problem(
+                b.route.location, f"method {b.full_name}", message,
+                "give one of the methods a different path or verb.",
+            )
+
+
+class _RouteNode:
+    """A trie of route segments: literal texts, and None for a variable."""
+
+    def __init__(self) -> None:
+        self.children: Dict[Optional[str], "_RouteNode"] = {}
+        self.routes: List[int] = []  # indexes of the routes that end here
+
+
+def route_conflicts(routes: Sequence[Route]) -> List[Tuple[int, int, str]]:
+    """(i, j, "duplicate" or "ambiguous") for every pair i < j of routes that can match one request,
+    in (i, j) order: the pairs _overlap finds among all pairs, found without comparing all pairs.
+
+    Routes are indexed by verb and segment count in a trie, so each route is compared only with
+    those whose every segment is the same literal or a variable on one side.
+    """
+    tries: Dict[Tuple[str, int], _RouteNode] = {}
+    for index, route in enumerate(routes):
+        node = tries.setdefault((route.verb, len(route.segments)), _RouteNode())
+        for segment in route.segments:
+            node = node.children.setdefault(None if segment.is_variable else segment.text, _RouteNode())
+        node.routes.append(index)
+    conflicts = []
+    for i, route in enumerate(routes):
+        candidates: List[int] = []
+        pending = [(tries[(route.verb, len(route.segments))], 0)]
+        while pending:
+            node, depth = pending.pop()
+            if depth == len(route.segments):
+                candidates.extend(j for j in node.routes if j > i)
+                continue
+            segment = route.segments[depth]
+            if segment.is_variable:
+                pending.extend((child, depth + 1) for child in node.children.values())
+            else:
+                pending.extend(
+                    (child, depth + 1) for child in (node.children.get(segment.text), node.children.get(None)) if child
+                )
+        for j in sorted(candidates):
+            overlap = _overlap(route, routes[j])
+            if overlap is not None:
+                conflicts.append((i, j, overlap))
+    return conflicts
 
 
 def _overlap(a: Route, b: Route) -> Optional[str]:
