@@ -95,6 +95,7 @@ class _Builder:
             pool.Add(proto)
         self.options = ann.OptionReader(pool)
         self.problems: List[Problem] = []
+        self.warnings: List[Problem] = []
         self.messages: Dict[str, Message] = {}
         self.enums: Dict[str, Enum] = {}
         self._map_entries: Dict[str, descriptor_pb2.DescriptorProto] = {}
@@ -531,10 +532,12 @@ class _Builder:
         return tuple(headers.values())
 
     def check_routes(self, services: Iterable[Service]) -> None:
-        """Two methods served together never match the same request."""
-        methods = [m for s in services for m in s.methods]
-        for i, j, overlap in route_conflicts([m.route for m in methods]):
-            a, b = methods[i], methods[j]
+        """Two methods of one service never match the same request. Methods of two services of one
+        run that do are a warning: the services clash only when served on one mux or router, where
+        registering the second one fails."""
+        methods = [(s, m) for s in services for m in s.methods]
+        for i, j, overlap in route_conflicts([m.route for _, m in methods]):
+            (service_a, a), (service_b, b) = methods[i], methods[j]
             if overlap == "duplicate":
                 message = f"{b.route.verb} {b.route.path} is also the route of {a.full_name} ({a.route.location})."
             else:
@@ -542,10 +545,18 @@ class _Builder:
                     f"{b.route.verb} {b.route.path} and {a.full_name}'s {a.route.path} ({a.route.location}) can match "
                     "the same request, and neither is more specific."
                 )
-            self.problem(
-                b.route.location, f"method {b.full_name}", message,
-                "give one of the methods a different path or verb.",
-            )
+            if service_a.full_name == service_b.full_name:
+                self.problem(
+                    b.route.location, f"method {b.full_name}", message,
+                    "give one of the methods a different path or verb.",
+                )
+            else:
+                self.warnings.append(Problem(
+                    b.route.location, f"method {b.full_name}", message,
+                    "serve the two services on different muxes or routers (or under different prefixes), or give "
+                    "one of the methods a different path or verb.",
+                    severity="warning",
+                ))
 
 
 class _RouteNode:
@@ -641,4 +652,7 @@ def build_model(
     builder.check_routes(s for f in files for s in f.services)
     if builder.problems:
         raise GenerationError(builder.problems)
-    return Model(files=tuple(files), all_files=all_files, messages=builder.messages, enums=builder.enums)
+    warnings = tuple(sorted(builder.warnings, key=lambda p: (p.location.sort_key(), p.subject)))
+    return Model(
+        files=tuple(files), all_files=all_files, messages=builder.messages, enums=builder.enums, warnings=warnings
+    )

@@ -10,6 +10,7 @@ import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 from ssegen import build as build_module
 from ssegen.build import build_model
+from ssegen.generate import generate
 from ssegen.descriptors import ProtocFailed, compile_request
 from ssegen.errors import GenerationError, Location
 from ssegen.model import Message, Method, Model, PathSegment, Route, Service
@@ -824,3 +825,40 @@ def test_route_conflicts_compare_only_candidates(monkeypatch: pytest.MonkeyPatch
     conflicts = build_module.route_conflicts(routes)
     assert conflicts == []  # a literal segment is more specific than {name}
     assert len(calls) <= 2 * len(routes)
+
+
+def test_same_route_in_two_services_is_a_warning(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+    body = """
+        service ItemService {
+          option (sebuf.http.service_config) = {base_path: "/api"};
+          rpc GetItem(Req) returns (Empty) { option (sebuf.http.config) = {path: "/v1/items/{id}" method: HTTP_METHOD_GET}; }
+        }
+        service ItemAdminService {
+          option (sebuf.http.service_config) = {base_path: "/api/v1"};
+          rpc GetItem(Req) returns (Empty) { option (sebuf.http.config) = {path: "/items/{id}" method: HTTP_METHOD_GET}; }
+        }
+        message Req { string id = 1; }
+        """ + EMPTY
+    model = build_one(tmp_path, body)
+    assert [m.route.path for s in model.services for m in s.methods] == ["/api/v1/items/{id}"] * 2
+    (warning,) = model.warnings
+    assert str(warning).startswith("t.proto:12:")
+    assert ": warning: method t.ItemAdminService.GetItem: GET /api/v1/items/{id} is also the route of t.ItemService.GetItem" in str(warning)
+    assert "different muxes or routers" in str(warning)
+    # generate() reports it on stderr, where protoc and the Pants rule pass it on, and goes on.
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "t.proto").write_text(HEADER + textwrap.dedent(body))
+    outputs = generate(compile_request(["t.proto"], [str(tmp_path / "w")], "outputs=openapi"))
+    assert outputs["openapi"]
+    assert ": warning: method t.ItemAdminService.GetItem" in capfd.readouterr().err
+
+
+def test_same_route_in_one_service_stays_an_error(tmp_path: Path) -> None:
+    error = build_error(tmp_path, """
+        service ItemService {
+          rpc GetItem(Req) returns (Empty) { option (sebuf.http.config) = {path: "/items/{id}" method: HTTP_METHOD_GET}; }
+          rpc FetchItem(Req) returns (Empty) { option (sebuf.http.config) = {path: "/items/{id}" method: HTTP_METHOD_GET}; }
+        }
+        message Req { string id = 1; }
+        """ + EMPTY)
+    assert ": error: method t.ItemService.FetchItem: GET /items/{id} is also the route of t.ItemService.GetItem" in str(error)

@@ -1,6 +1,7 @@
 """Codegen rules: one generator process per library, shared by every language target it generates."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ from ssegen.rules.target_types import (
 )
 
 _OUT = "__ssegen_out"
+
+logger = logging.getLogger(__name__)
 
 
 class SsegenGenerationFailed(Exception):
@@ -147,6 +150,9 @@ async def run_ssegen(request: SsegenRunRequest, tool: SsegenTool) -> SsegenRunRe
     if result.exit_code != 0:
         message = _to_repo_paths(result.stderr.decode(errors="replace").strip(), request.repo_paths)
         raise SsegenGenerationFailed(f"ssegen could not generate code:\n{message}")
+    warnings = result.stderr.decode(errors="replace").strip()
+    if warnings:
+        logger.warning(_to_repo_paths(warnings, request.repo_paths))
     return SsegenRunResult(await Get(Digest, RemovePrefix(result.output_digest, _OUT)))
 
 
