@@ -37,7 +37,9 @@ GO_PREDECLARED = frozenset(
     "recover rune string true uint uint16 uint32 uint64 uint8 uintptr".split()
 )
 # Names the per-file code uses besides its imports: parameters, locals and the one standard package.
-_LOCAL_NAMES = frozenset(("c", "cfg", "ctx", "context", "err", "opts", "r", "req", "res", "server", "stream", "value"))
+_LOCAL_NAMES = frozenset(
+    ("c", "cfg", "ctx", "context", "err", "http", "mux", "opts", "r", "req", "res", "server", "stream", "value")
+)
 
 _TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates", "go")
 _TOP_LEVEL = re.compile(r"^(?:func|type|var|const) ([A-Za-z_]\w*)")
@@ -375,12 +377,13 @@ def _message_type(model: Model, package: _OutputPackage, full_name: str) -> str:
     return f"{package.aliases[go_package.import_path]}.{go_camel_case(relative)}"
 
 
-def _imports(model: Model, package: _OutputPackage, file: ProtoFile) -> str:
+def _imports(model: Model, package: _OutputPackage, file: ProtoFile, server: bool) -> str:
     methods = [m for s in file.services for m in s.methods]
     if not methods:
         return ""
     used = {_message_package(model, msg.full_name) for m in methods for msg in (m.request, m.response)}
-    lines = ["import (", '\t"context"', ""]
+    # The server file's New<Service>Handler returns an http.Handler.
+    lines = ["import (", '\t"context"'] + (['\t"net/http"'] if server else []) + [""]
     lines += [f'\t{package.aliases[p.import_path]} "{p.import_path}"'
               for p in sorted((p for p in used if p is not None), key=lambda p: p.import_path)]
     return "\n".join(lines + [")"])
@@ -433,6 +436,7 @@ def _client_route(method: Method) -> str:
         for q in route.query_params
     )
     return "&" + _literal("clientRoute", [
+        ("method", go_quote(method.full_name)),
         ("verb", go_quote(route.verb)),
         ("path", go_quote(route.path)),
         ("hasBody", "true" if route.has_body else ""),
@@ -478,10 +482,15 @@ def _service_view(model: Model, package: _OutputPackage, service: Service, serve
             quoted_full_name=go_quote(service.full_name),
             methods=methods,
             doc=doc_comment([f"{name}Server is the server API of {service.full_name}; serve it with "
-                             f"Register{name}Server.", service.comment, deprecation]),
-            register_doc=doc_comment([f"Register{name}Server registers the routes of {service.full_name} on a "
-                                      "ServeMux (http.DefaultServeMux unless WithMux is given). A route that "
+                             f"New{name}Handler or Register{name}Server.", service.comment, deprecation]),
+            register_doc=doc_comment([f"Register{name}Server registers the routes of {service.full_name} on the "
+                                      "ServeMux that WithMux names (there is no default mux). A route that "
                                       "conflicts with one already registered is an error, not a panic."]),
+            handler_doc=doc_comment([f"New{name}Handler returns an http.Handler serving the routes of "
+                                     f"{service.full_name}, to mount or wrap; other paths get a JSON 404 or "
+                                     "405. It panics where Register" + name + "Server would return an error "
+                                     "(a nil server, messages generated from other protos), as those are "
+                                     "programming errors; WithMux is ignored."]),
         )
     return _View(
         go_name=name,
@@ -527,7 +536,7 @@ def _render(model: Model, server: bool) -> Dict[str, str]:
                 "go/service_server.go.mako" if server else "go/service_client.go.mako",
                 header=_header([file.name]),
                 package=package.name,
-                imports=_imports(model, package, file),
+                imports=_imports(model, package, file, server),
                 services=[_service_view(model, package, s, server) for s in file.services],
             )
     return out

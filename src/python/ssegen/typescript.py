@@ -45,6 +45,8 @@ SERVER_OUTPUT = "ts_server"
 ERRORS_MODULE = "ssegen_errors"
 CLIENT_RUNTIME_MODULE = "ssegen_client_runtime"
 SERVER_RUNTIME_MODULE = "ssegen_server_runtime"
+# The ts_node output: outside the barrel, as it needs Node.js and everything else web standards only.
+NODE_ADAPTER_MODULE = "ssegen_node"
 BARREL_MODULE = "index"
 RUNTIME_SOURCE = "ssegen runtime (shared by the generated modules of this directory)"
 
@@ -55,12 +57,14 @@ ERRORS_EXPORTS = (
     "StreamInterruptedError", "ValidationError", "isApiError", "isValidationError",
 )
 CLIENT_RUNTIME_EXPORTS = (
-    "CallOptions", "ClientOptions", "ClientTransport", "HttpCall", "QueryValue", "ReconnectPolicy", "SseEvent",
-    "SseParser", "SseParserOptions", "StreamEvent", "StreamOptions", "eventData", "pathSegment",
+    "CallOptions", "ClientInterceptor", "ClientOptions", "ClientRequest", "ClientRequestInit", "ClientTransport",
+    "HttpCall", "QueryValue", "ReconnectPolicy", "ResponseInfo", "SseEvent", "SseParser", "SseParserOptions",
+    "StreamEvent", "StreamOptions", "eventData", "pathSegment",
 )
 SERVER_RUNTIME_EXPORTS = (
-    "HandlerContext", "HeaderSpec", "MethodSpec", "ParamSpec", "RouteDescriptor", "RouterOptions", "ScalarType",
-    "ServerEvent", "ServerOptions", "StreamSource", "createRouter", "serverEvent", "streamRoute", "unaryRoute",
+    "CorsOptions", "HandlerContext", "HeaderSpec", "MethodSpec", "ParamSpec", "RouteDescriptor", "RouterOptions",
+    "ScalarType", "ServerCall", "ServerEvent", "ServerInterceptor", "ServerOptions", "StreamSource", "createRouter",
+    "serverEvent", "streamRoute", "unaryRoute",
 )
 RUNTIME_EXPORTS = frozenset(ERRORS_EXPORTS + CLIENT_RUNTIME_EXPORTS + SERVER_RUNTIME_EXPORTS)
 
@@ -600,7 +604,7 @@ def _client_method(
     uses_request = bool(route.path_params or route.query_params or route.has_body)
     request = "request" if uses_request else "_request"
     # The HttpCall literal, first argument of a call at 4 spaces of indentation.
-    call = ["      {", f"        method: {ts_string(route.verb)},"]
+    call = ["      {", f"        name: {ts_string(method.full_name)},", f"        method: {ts_string(route.verb)},"]
     call += sum_lines(_path_terms(model, method, request, imports), "        ", "path: ")
     if route.query_params:
         query = [f"[{ts_string(q.name)}, {property_access(request, q.field.json_name)}]" for q in route.query_params]
@@ -724,6 +728,7 @@ def _spec_lines(model: Model, method: Method) -> List[str]:
 
     return [
         "      {",
+        f"        name: {ts_string(method.full_name)},",
         f"        method: {ts_string(route.verb)},",
         f"        path: {ts_string(route.path)},",
         *array("headers", [_header_spec(h) for h in method.headers]),
@@ -868,3 +873,8 @@ def render_server(model: Model, options: Options) -> Dict[str, str]:
     for directory in _service_directories(model):
         files[posixpath.join(directory, SERVER_RUNTIME_MODULE + ".ts")] = _runtime(SERVER_RUNTIME_MODULE)
     return files
+
+
+def render_node(model: Model, options: Options) -> Dict[str, str]:
+    """The ts_node output: the node:http adapter beside each directory's server runtime."""
+    return {posixpath.join(d, NODE_ADAPTER_MODULE + ".ts"): _runtime(NODE_ADAPTER_MODULE) for d in _service_directories(model)}

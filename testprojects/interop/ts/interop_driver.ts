@@ -44,8 +44,12 @@ interface Scenario {
   concurrency?: number;
   reconnect?: { max_attempts: number; initial_delay_ms: number; max_delay_ms: number };
   wire?: WireExpectation;
+  // Set on every request by a client interceptor.
+  interceptor_headers?: Record<string, string>;
   expect: {
     response?: unknown;
+    // Unary: headers of the answer (prefix match), as the client reports them.
+    response_headers?: Record<string, string>;
     error?: ExpectedError;
     events?: ExpectedEvent[];
     end?: "clean" | "error" | "cancelled";
@@ -189,6 +193,15 @@ class Runner {
     }
     const recording: Recording = { headers: new Headers(), body: "" };
     if (sc.wire !== undefined) options.fetch = recordingFetch(recording);
+    const interceptorHeaders = sc.interceptor_headers;
+    if (interceptorHeaders !== undefined) {
+      options.interceptors = [
+        async (request, next) => {
+          for (const [name, value] of Object.entries(interceptorHeaders)) request.init.headers.set(name, value);
+          return next(request);
+        },
+      ];
+    }
     const client = new MarketDataServiceClient(this.baseUrl, options);
     const methods = client as unknown as Record<string, unknown>;
     const headers = sc.headers ?? {};
@@ -197,12 +210,18 @@ class Runner {
       const call = methods[lowerFirst(sc.method)] as UnaryCall | undefined;
       if (call === undefined) return "unknown method " + sc.method;
       let response: unknown;
+      let answer: Headers | undefined;
+      const onResponse = (info: { headers: Headers }): void => void (answer = info.headers);
       try {
-        response = await call.call(client, sc.request, { headers, signal: deadline });
+        response = await call.call(client, sc.request, { headers, signal: deadline, onResponse });
       } catch (error) {
         return matchError(sc.expect.error, error);
       }
       if (sc.expect.error !== undefined) return "expected an error, got response " + short(response);
+      for (const [name, value] of Object.entries(sc.expect.response_headers ?? {})) {
+        const got = answer?.get(name) ?? "";
+        if (!got.startsWith(value)) return `response header ${name} = ${JSON.stringify(got)}, want ${JSON.stringify(value)}`;
+      }
       return isDeepStrictEqual(response, sc.expect.response)
         ? ""
         : `got ${short(response)}, want ${short(sc.expect.response)}`;

@@ -78,6 +78,7 @@ export class MarketDataServiceClient {
   async getInstrument(request: GetInstrumentRequest, options?: MarketDataServiceCallOptions): Promise<Instrument> {
     return this.#transport.unary<Instrument>(
       {
+        name: "market.v1.MarketDataService.GetInstrument",
         method: "GET",
         path:
           "/api/v1/venues/" +
@@ -96,6 +97,7 @@ export class MarketDataServiceClient {
   ): Promise<ListInstrumentsResponse> {
     return this.#transport.unary<ListInstrumentsResponse>(
       {
+        name: "market.v1.MarketDataService.ListInstruments",
         method: "GET",
         path: "/api/v1/instruments",
         query: [
@@ -114,6 +116,7 @@ export class MarketDataServiceClient {
   async getOrderBook(request: GetOrderBookRequest, options?: MarketDataServiceCallOptions): Promise<OrderBook> {
     return this.#transport.unary<OrderBook>(
       {
+        name: "market.v1.MarketDataService.GetOrderBook",
         method: "GET",
         path: "/api/v1/instruments/" + pathSegment(request.symbol, "") + "/book",
         query: [["depth", request.depth]],
@@ -129,6 +132,7 @@ export class MarketDataServiceClient {
   async submitOrder(request: SubmitOrderRequest, options?: MarketDataServiceCallOptions): Promise<SubmitOrderResponse> {
     return this.#transport.unary<SubmitOrderResponse>(
       {
+        name: "market.v1.MarketDataService.SubmitOrder",
         method: "POST",
         path: "/api/v1/accounts/" + pathSegment(request.accountId, "") + "/orders",
         body: request,
@@ -141,6 +145,7 @@ export class MarketDataServiceClient {
   async replaceWatchlist(request: Watchlist, options?: MarketDataServiceCallOptions): Promise<Watchlist> {
     return this.#transport.unary<Watchlist>(
       {
+        name: "market.v1.MarketDataService.ReplaceWatchlist",
         method: "PUT",
         path: "/api/v1/watchlists/" + pathSegment(request.id, ""),
         body: request,
@@ -153,6 +158,7 @@ export class MarketDataServiceClient {
   async updateWatchlist(request: UpdateWatchlistRequest, options?: MarketDataServiceCallOptions): Promise<Watchlist> {
     return this.#transport.unary<Watchlist>(
       {
+        name: "market.v1.MarketDataService.UpdateWatchlist",
         method: "PATCH",
         path: "/api/v1/watchlists/" + pathSegment(request.id, ""),
         body: request,
@@ -168,6 +174,7 @@ export class MarketDataServiceClient {
   ): Promise<DeleteWatchlistResponse> {
     return this.#transport.unary<DeleteWatchlistResponse>(
       {
+        name: "market.v1.MarketDataService.DeleteWatchlist",
         method: "DELETE",
         path: "/api/v1/watchlists/" + pathSegment(request.id, ""),
       },
@@ -182,6 +189,7 @@ export class MarketDataServiceClient {
   ): Promise<GetServerTimeResponse> {
     return this.#transport.unary<GetServerTimeResponse>(
       {
+        name: "market.v1.MarketDataService.GetServerTime",
         method: "POST",
         path: "/api/v1/get_server_time",
         body: request,
@@ -197,6 +205,7 @@ export class MarketDataServiceClient {
   ): Promise<MarketStatus> {
     return this.#transport.unary<MarketStatus>(
       {
+        name: "market.v1.MarketDataService.GetMarketStatus",
         method: "GET",
         path: "/api/v1/get_market_status",
         query: [
@@ -223,6 +232,7 @@ export class MarketDataServiceClient {
   ): AsyncGenerator<StreamEvent<Quote>, void, undefined> {
     return this.#transport.stream<Quote>(
       {
+        name: "market.v1.MarketDataService.StreamQuotes",
         method: "GET",
         path: "/api/v1/quotes/" + pathSegment(request.symbol, "") + "/stream",
         query: [
@@ -249,6 +259,7 @@ export class MarketDataServiceClient {
   ): AsyncGenerator<StreamEvent<Trade>, void, undefined> {
     return this.#transport.stream<Trade>(
       {
+        name: "market.v1.MarketDataService.WatchTrades",
         method: "POST",
         path: "/api/v1/trades/watch",
         body: request,

@@ -88,6 +88,7 @@ export function createMarketDataServiceRoutes(
   return [
     unaryRoute<GetInstrumentRequest, Instrument>(
       {
+        name: "market.v1.MarketDataService.GetInstrument",
         method: "GET",
         path: "/api/v1/venues/{venue}/instruments/{symbol}",
         headers: [
@@ -110,6 +111,7 @@ export function createMarketDataServiceRoutes(
     ),
     unaryRoute<ListInstrumentsRequest, ListInstrumentsResponse>(
       {
+        name: "market.v1.MarketDataService.ListInstruments",
         method: "GET",
         path: "/api/v1/instruments",
         headers: [
@@ -143,6 +145,7 @@ export function createMarketDataServiceRoutes(
     ),
     unaryRoute<GetOrderBookRequest, OrderBook>(
       {
+        name: "market.v1.MarketDataService.GetOrderBook",
         method: "GET",
         path: "/api/v1/instruments/{symbol}/book",
         headers: [
@@ -158,6 +161,7 @@ export function createMarketDataServiceRoutes(
     ),
     unaryRoute<SubmitOrderRequest, SubmitOrderResponse>(
       {
+        name: "market.v1.MarketDataService.SubmitOrder",
         method: "POST",
         path: "/api/v1/accounts/{account_id}/orders",
         headers: [
@@ -174,6 +178,7 @@ export function createMarketDataServiceRoutes(
     ),
     unaryRoute<Watchlist, Watchlist>(
       {
+        name: "market.v1.MarketDataService.ReplaceWatchlist",
         method: "PUT",
         path: "/api/v1/watchlists/{id}",
         headers: [
@@ -189,6 +194,7 @@ export function createMarketDataServiceRoutes(
     ),
     unaryRoute<UpdateWatchlistRequest, Watchlist>(
       {
+        name: "market.v1.MarketDataService.UpdateWatchlist",
         method: "PATCH",
         path: "/api/v1/watchlists/{id}",
         headers: [
@@ -204,6 +210,7 @@ export function createMarketDataServiceRoutes(
     ),
     unaryRoute<DeleteWatchlistRequest, DeleteWatchlistResponse>(
       {
+        name: "market.v1.MarketDataService.DeleteWatchlist",
         method: "DELETE",
         path: "/api/v1/watchlists/{id}",
         headers: [
@@ -219,6 +226,7 @@ export function createMarketDataServiceRoutes(
     ),
     unaryRoute<GetServerTimeRequest, GetServerTimeResponse>(
       {
+        name: "market.v1.MarketDataService.GetServerTime",
         method: "POST",
         path: "/api/v1/get_server_time",
         headers: [
@@ -234,6 +242,7 @@ export function createMarketDataServiceRoutes(
     ),
     unaryRoute<GetMarketStatusRequest, MarketStatus>(
       {
+        name: "market.v1.MarketDataService.GetMarketStatus",
         method: "GET",
         path: "/api/v1/get_market_status",
         headers: [
@@ -257,6 +266,7 @@ export function createMarketDataServiceRoutes(
     ),
     streamRoute<StreamQuotesRequest, Quote>(
       {
+        name: "market.v1.MarketDataService.StreamQuotes",
         method: "GET",
         path: "/api/v1/quotes/{symbol}/stream",
         headers: [
@@ -280,6 +290,7 @@ export function createMarketDataServiceRoutes(
     ),
     streamRoute<WatchTradesRequest, Trade>(
       {
+        name: "market.v1.MarketDataService.WatchTrades",
         method: "POST",
         path: "/api/v1/trades/watch",
         headers: [

@@ -29,7 +29,7 @@ func NewMarketDataServiceClient(baseURL string, opts ...ClientOption) *MarketDat
 // Returns one instrument listed on a venue.
 func (c *MarketDataServiceClient) GetInstrument(ctx context.Context, req *marketv1.GetInstrumentRequest, opts ...CallOption) (*marketv1.Instrument, error) {
 	res := new(marketv1.Instrument)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/v1/venues/{venue}/instruments/{symbol}"}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "market.v1.MarketDataService.GetInstrument", verb: "GET", path: "/api/v1/venues/{venue}/instruments/{symbol}"}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -40,7 +40,7 @@ func (c *MarketDataServiceClient) GetInstrument(ctx context.Context, req *market
 // Lists instruments, filtered by symbol and asset class.
 func (c *MarketDataServiceClient) ListInstruments(ctx context.Context, req *marketv1.ListInstrumentsRequest, opts ...CallOption) (*marketv1.ListInstrumentsResponse, error) {
 	res := new(marketv1.ListInstrumentsResponse)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/v1/instruments", query: []clientQueryParam{{name: "symbols", field: "symbol_filter"}, {name: "page_size", field: "page_size", required: true}, {name: "asset_class", field: "asset_class"}, {name: "include_inactive", field: "include_inactive"}, {name: "page_token", field: "page_token"}}}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "market.v1.MarketDataService.ListInstruments", verb: "GET", path: "/api/v1/instruments", query: []clientQueryParam{{name: "symbols", field: "symbol_filter"}, {name: "page_size", field: "page_size", required: true}, {name: "asset_class", field: "asset_class"}, {name: "include_inactive", field: "include_inactive"}, {name: "page_token", field: "page_token"}}}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -51,7 +51,7 @@ func (c *MarketDataServiceClient) ListInstruments(ctx context.Context, req *mark
 // Returns the aggregated order book of an instrument.
 func (c *MarketDataServiceClient) GetOrderBook(ctx context.Context, req *marketv1.GetOrderBookRequest, opts ...CallOption) (*marketv1.OrderBook, error) {
 	res := new(marketv1.OrderBook)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/v1/instruments/{symbol}/book", query: []clientQueryParam{{name: "depth", field: "depth"}}}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "market.v1.MarketDataService.GetOrderBook", verb: "GET", path: "/api/v1/instruments/{symbol}/book", query: []clientQueryParam{{name: "depth", field: "depth"}}}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -63,7 +63,7 @@ func (c *MarketDataServiceClient) GetOrderBook(ctx context.Context, req *marketv
 // The account id in the URL wins over the one in the body.
 func (c *MarketDataServiceClient) SubmitOrder(ctx context.Context, req *marketv1.SubmitOrderRequest, opts ...CallOption) (*marketv1.SubmitOrderResponse, error) {
 	res := new(marketv1.SubmitOrderResponse)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "POST", path: "/api/v1/accounts/{account_id}/orders", hasBody: true}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "market.v1.MarketDataService.SubmitOrder", verb: "POST", path: "/api/v1/accounts/{account_id}/orders", hasBody: true}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -74,7 +74,7 @@ func (c *MarketDataServiceClient) SubmitOrder(ctx context.Context, req *marketv1
 // Replaces a watchlist.
 func (c *MarketDataServiceClient) ReplaceWatchlist(ctx context.Context, req *marketv1.Watchlist, opts ...CallOption) (*marketv1.Watchlist, error) {
 	res := new(marketv1.Watchlist)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "PUT", path: "/api/v1/watchlists/{id}", hasBody: true}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "market.v1.MarketDataService.ReplaceWatchlist", verb: "PUT", path: "/api/v1/watchlists/{id}", hasBody: true}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -85,7 +85,7 @@ func (c *MarketDataServiceClient) ReplaceWatchlist(ctx context.Context, req *mar
 // Renames a watchlist or adds symbols to it.
 func (c *MarketDataServiceClient) UpdateWatchlist(ctx context.Context, req *marketv1.UpdateWatchlistRequest, opts ...CallOption) (*marketv1.Watchlist, error) {
 	res := new(marketv1.Watchlist)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "PATCH", path: "/api/v1/watchlists/{id}", hasBody: true}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "market.v1.MarketDataService.UpdateWatchlist", verb: "PATCH", path: "/api/v1/watchlists/{id}", hasBody: true}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -96,7 +96,7 @@ func (c *MarketDataServiceClient) UpdateWatchlist(ctx context.Context, req *mark
 // Deletes a watchlist.
 func (c *MarketDataServiceClient) DeleteWatchlist(ctx context.Context, req *marketv1.DeleteWatchlistRequest, opts ...CallOption) (*marketv1.DeleteWatchlistResponse, error) {
 	res := new(marketv1.DeleteWatchlistResponse)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "DELETE", path: "/api/v1/watchlists/{id}"}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "market.v1.MarketDataService.DeleteWatchlist", verb: "DELETE", path: "/api/v1/watchlists/{id}"}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -107,7 +107,7 @@ func (c *MarketDataServiceClient) DeleteWatchlist(ctx context.Context, req *mark
 // Returns the exchange clock. Has no HTTP annotation: default verb and path.
 func (c *MarketDataServiceClient) GetServerTime(ctx context.Context, req *marketv1.GetServerTimeRequest, opts ...CallOption) (*marketv1.GetServerTimeResponse, error) {
 	res := new(marketv1.GetServerTimeResponse)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "POST", path: "/api/v1/get_server_time", hasBody: true}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "market.v1.MarketDataService.GetServerTime", verb: "POST", path: "/api/v1/get_server_time", hasBody: true}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -118,7 +118,7 @@ func (c *MarketDataServiceClient) GetServerTime(ctx context.Context, req *market
 // Returns whether a venue is open. Default path, every field in the query.
 func (c *MarketDataServiceClient) GetMarketStatus(ctx context.Context, req *marketv1.GetMarketStatusRequest, opts ...CallOption) (*marketv1.MarketStatus, error) {
 	res := new(marketv1.MarketStatus)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/v1/get_market_status", query: []clientQueryParam{{name: "venue", field: "venue", required: true}, {name: "symbol", field: "symbol"}}}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "market.v1.MarketDataService.GetMarketStatus", verb: "GET", path: "/api/v1/get_market_status", query: []clientQueryParam{{name: "venue", field: "venue", required: true}, {name: "symbol", field: "symbol"}}}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -128,14 +128,14 @@ func (c *MarketDataServiceClient) GetMarketStatus(ctx context.Context, req *mark
 //
 // Streams top-of-book quotes of one instrument.
 func (c *MarketDataServiceClient) StreamQuotes(ctx context.Context, req *marketv1.StreamQuotesRequest, opts ...CallOption) (*EventStream[*marketv1.Quote], error) {
-	return openStream[*marketv1.Quote](ctx, c.cfg, &clientRoute{verb: "GET", path: "/api/v1/quotes/{symbol}/stream", query: []clientQueryParam{{name: "throttle_ms", field: "throttle_ms"}, {name: "venue", field: "venues"}}}, req, opts)
+	return openStream[*marketv1.Quote](ctx, c.cfg, &clientRoute{method: "market.v1.MarketDataService.StreamQuotes", verb: "GET", path: "/api/v1/quotes/{symbol}/stream", query: []clientQueryParam{{name: "throttle_ms", field: "throttle_ms"}, {name: "venue", field: "venues"}}}, req, opts)
 }
 
 // WatchTrades calls POST /api/v1/trades/watch and returns its stream of Trade events.
 //
 // Streams public trades of several instruments.
 func (c *MarketDataServiceClient) WatchTrades(ctx context.Context, req *marketv1.WatchTradesRequest, opts ...CallOption) (*EventStream[*marketv1.Trade], error) {
-	return openStream[*marketv1.Trade](ctx, c.cfg, &clientRoute{verb: "POST", path: "/api/v1/trades/watch", hasBody: true}, req, opts)
+	return openStream[*marketv1.Trade](ctx, c.cfg, &clientRoute{method: "market.v1.MarketDataService.WatchTrades", verb: "POST", path: "/api/v1/trades/watch", hasBody: true}, req, opts)
 }
 
 // WithMarketDataServiceAPIKey sets the X-API-Key header of a call to market.v1.MarketDataService.

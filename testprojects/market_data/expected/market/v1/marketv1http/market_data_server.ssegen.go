@@ -5,11 +5,12 @@ package marketv1http
 
 import (
 	"context"
+	"net/http"
 
 	marketv1 "example.com/ssegen/testprojects/market_data/gen/marketv1"
 )
 
-// MarketDataServiceServer is the server API of market.v1.MarketDataService; serve it with RegisterMarketDataServiceServer.
+// MarketDataServiceServer is the server API of market.v1.MarketDataService; serve it with NewMarketDataServiceHandler or RegisterMarketDataServiceServer.
 //
 // MarketDataService serves reference data and live market data.
 //
@@ -73,7 +74,7 @@ type MarketDataServiceServer interface {
 	WatchTrades(ctx context.Context, req *marketv1.WatchTradesRequest, stream SSESender) error
 }
 
-// RegisterMarketDataServiceServer registers the routes of market.v1.MarketDataService on a ServeMux (http.DefaultServeMux unless WithMux is given). A route that conflicts with one already registered is an error, not a panic.
+// RegisterMarketDataServiceServer registers the routes of market.v1.MarketDataService on the ServeMux that WithMux names (there is no default mux). A route that conflicts with one already registered is an error, not a panic.
 func RegisterMarketDataServiceServer(server MarketDataServiceServer, opts ...ServerOption) error {
 	if server == nil {
 		return errNilServer("market.v1.MarketDataService")
@@ -91,4 +92,13 @@ func RegisterMarketDataServiceServer(server MarketDataServiceServer, opts ...Ser
 	registerStream(r, &serverRoute{pattern: "GET /api/v1/quotes/{symbol}/stream", method: "market.v1.MarketDataService.StreamQuotes", pathParams: []string{"symbol"}, query: []queryParam{{name: "throttle_ms", field: "throttle_ms"}, {name: "venue", field: "venues"}}, headers: []headerSpec{{name: "X-API-Key", kind: "string", required: true}, {name: "X-Request-ID", kind: "string", format: "uuid"}}}, server.StreamQuotes)
 	registerStream(r, &serverRoute{pattern: "POST /api/v1/trades/watch", method: "market.v1.MarketDataService.WatchTrades", hasBody: true, headers: []headerSpec{{name: "X-API-Key", kind: "string", required: true}, {name: "X-Request-ID", kind: "string", format: "uuid"}}}, server.WatchTrades)
 	return r.finish()
+}
+
+// NewMarketDataServiceHandler returns an http.Handler serving the routes of market.v1.MarketDataService, to mount or wrap; other paths get a JSON 404 or 405. It panics where RegisterMarketDataServiceServer would return an error (a nil server, messages generated from other protos), as those are programming errors; WithMux is ignored.
+func NewMarketDataServiceHandler(server MarketDataServiceServer, opts ...ServerOption) http.Handler {
+	mux := http.NewServeMux()
+	if err := RegisterMarketDataServiceServer(server, append(opts[:len(opts):len(opts)], WithMux(mux))...); err != nil {
+		panic(err)
+	}
+	return jsonFallback(mux)
 }

@@ -31,6 +31,7 @@ export class CatalogServiceClient {
   async get(request: GetProductRequest, options?: CatalogServiceCallOptions): Promise<Product> {
     return this.#transport.unary<Product>(
       {
+        name: "shop.catalog.v1.CatalogService.Get",
         method: "GET",
         path: "/api/catalog/v1/products/" + pathSegment(request.sku, ""),
       },
@@ -42,6 +43,7 @@ export class CatalogServiceClient {
   async search(request: SearchProductsRequest, options?: CatalogServiceCallOptions): Promise<SearchProductsResponse> {
     return this.#transport.unary<SearchProductsResponse>(
       {
+        name: "shop.catalog.v1.CatalogService.Search",
         method: "GET",
         path: "/api/catalog/v1/products",
         query: [
@@ -60,6 +62,7 @@ export class CatalogServiceClient {
   async setPrice(request: SetPriceRequest, options?: CatalogServiceCallOptions): Promise<Product> {
     return this.#transport.unary<Product>(
       {
+        name: "shop.catalog.v1.CatalogService.SetPrice",
         method: "POST",
         path: "/api/catalog/v1/products/" + pathSegment(request.sku, "") + "/price",
         body: request,
@@ -72,6 +75,7 @@ export class CatalogServiceClient {
   async delete(request: DeleteProductRequest, options?: CatalogServiceCallOptions): Promise<DeleteProductResponse> {
     return this.#transport.unary<DeleteProductResponse>(
       {
+        name: "shop.catalog.v1.CatalogService.Delete",
         method: "DELETE",
         path: "/api/catalog/v1/products/" + pathSegment(request.sku, ""),
       },

@@ -39,6 +39,7 @@ export function createCatalogServiceRoutes(handler: CatalogServiceHandler, optio
   return [
     unaryRoute<GetProductRequest, Product>(
       {
+        name: "shop.catalog.v1.CatalogService.Get",
         method: "GET",
         path: "/api/catalog/v1/products/{sku}",
         headers: [],
@@ -51,6 +52,7 @@ export function createCatalogServiceRoutes(handler: CatalogServiceHandler, optio
     ),
     unaryRoute<SearchProductsRequest, SearchProductsResponse>(
       {
+        name: "shop.catalog.v1.CatalogService.Search",
         method: "GET",
         path: "/api/catalog/v1/products",
         headers: [],
@@ -73,6 +75,7 @@ export function createCatalogServiceRoutes(handler: CatalogServiceHandler, optio
     ),
     unaryRoute<SetPriceRequest, Product>(
       {
+        name: "shop.catalog.v1.CatalogService.SetPrice",
         method: "POST",
         path: "/api/catalog/v1/products/{sku}/price",
         headers: [],
@@ -85,6 +88,7 @@ export function createCatalogServiceRoutes(handler: CatalogServiceHandler, optio
     ),
     unaryRoute<DeleteProductRequest, DeleteProductResponse>(
       {
+        name: "shop.catalog.v1.CatalogService.Delete",
         method: "DELETE",
         path: "/api/catalog/v1/products/{sku}",
         headers: [],

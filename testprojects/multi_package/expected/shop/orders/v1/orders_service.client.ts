@@ -42,6 +42,7 @@ export class OrderServiceClient {
   async get(request: GetOrderRequest, options?: OrderServiceCallOptions): Promise<Order> {
     return this.#transport.unary<Order>(
       {
+        name: "shop.orders.v1.OrderService.Get",
         method: "GET",
         path: "/api/orders/v1/orders/" + pathSegment(request.orderId, ""),
       },
@@ -53,6 +54,7 @@ export class OrderServiceClient {
   async list(request: ListOrdersRequest, options?: OrderServiceCallOptions): Promise<ListOrdersResponse> {
     return this.#transport.unary<ListOrdersResponse>(
       {
+        name: "shop.orders.v1.OrderService.List",
         method: "GET",
         path: "/api/orders/v1/orders",
         query: [
@@ -69,6 +71,7 @@ export class OrderServiceClient {
   async place(request: PlaceOrderRequest, options?: OrderServiceCallOptions): Promise<Order> {
     return this.#transport.unary<Order>(
       {
+        name: "shop.orders.v1.OrderService.Place",
         method: "POST",
         path: "/api/orders/v1/orders",
         body: request,
@@ -81,6 +84,7 @@ export class OrderServiceClient {
   async cancel(request: CancelOrderRequest, options?: OrderServiceCallOptions): Promise<Order> {
     return this.#transport.unary<Order>(
       {
+        name: "shop.orders.v1.OrderService.Cancel",
         method: "DELETE",
         path: "/api/orders/v1/orders/" + pathSegment(request.orderId, ""),
         query: [["reason", request.reason]],
@@ -101,6 +105,7 @@ export class OrderServiceClient {
   ): AsyncGenerator<StreamEvent<Order>, void, undefined> {
     return this.#transport.stream<Order>(
       {
+        name: "shop.orders.v1.OrderService.Watch",
         method: "GET",
         path: "/api/orders/v1/watch",
         query: [["order_id", request.orderId]],

@@ -42,6 +42,7 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
   return [
     unaryRoute<GetOrderRequest, Order>(
       {
+        name: "shop.orders.v1.OrderService.Get",
         method: "GET",
         path: "/api/orders/v1/orders/{order_id}",
         headers: [],
@@ -54,6 +55,7 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
     ),
     unaryRoute<ListOrdersRequest, ListOrdersResponse>(
       {
+        name: "shop.orders.v1.OrderService.List",
         method: "GET",
         path: "/api/orders/v1/orders",
         headers: [],
@@ -83,6 +85,7 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
     ),
     unaryRoute<PlaceOrderRequest, Order>(
       {
+        name: "shop.orders.v1.OrderService.Place",
         method: "POST",
         path: "/api/orders/v1/orders",
         headers: [],
@@ -95,6 +98,7 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
     ),
     unaryRoute<CancelOrderRequest, Order>(
       {
+        name: "shop.orders.v1.OrderService.Cancel",
         method: "DELETE",
         path: "/api/orders/v1/orders/{order_id}",
         headers: [],
@@ -107,6 +111,7 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
     ),
     streamRoute<WatchOrderRequest, Order>(
       {
+        name: "shop.orders.v1.OrderService.Watch",
         method: "GET",
         path: "/api/orders/v1/watch",
         headers: [],

@@ -38,6 +38,7 @@ export class ReturnServiceClient {
   async get(request: GetReturnRequest, options?: ReturnServiceCallOptions): Promise<Return> {
     return this.#transport.unary<Return>(
       {
+        name: "shop.orders.v1.ReturnService.Get",
         method: "GET",
         path: "/api/returns/v1/returns/" + pathSegment(request.returnId, ""),
       },
@@ -49,6 +50,7 @@ export class ReturnServiceClient {
   async open(request: OpenReturnRequest, options?: ReturnServiceCallOptions): Promise<Return> {
     return this.#transport.unary<Return>(
       {
+        name: "shop.orders.v1.ReturnService.Open",
         method: "POST",
         path: "/api/returns/v1/orders/" + pathSegment(request.orderId, "") + "/returns",
         body: request,
@@ -72,6 +74,7 @@ export class ReturnServiceClient {
   ): AsyncGenerator<StreamEvent<Return>, void, undefined> {
     return this.#transport.stream<Return>(
       {
+        name: "shop.orders.v1.ReturnService.Watch",
         method: "POST",
         path: "/api/returns/v1/watch",
         body: request,

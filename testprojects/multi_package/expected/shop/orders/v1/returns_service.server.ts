@@ -35,6 +35,7 @@ export function createReturnServiceRoutes(handler: ReturnServiceHandler, options
   return [
     unaryRoute<GetReturnRequest, Return>(
       {
+        name: "shop.orders.v1.ReturnService.Get",
         method: "GET",
         path: "/api/returns/v1/returns/{return_id}",
         headers: [],
@@ -47,6 +48,7 @@ export function createReturnServiceRoutes(handler: ReturnServiceHandler, options
     ),
     unaryRoute<OpenReturnRequest, Return>(
       {
+        name: "shop.orders.v1.ReturnService.Open",
         method: "POST",
         path: "/api/returns/v1/orders/{order_id}/returns",
         headers: [],
@@ -59,6 +61,7 @@ export function createReturnServiceRoutes(handler: ReturnServiceHandler, options
     ),
     streamRoute<WatchReturnsRequest, Return>(
       {
+        name: "shop.orders.v1.ReturnService.Watch",
         method: "POST",
         path: "/api/returns/v1/watch",
         headers: [],

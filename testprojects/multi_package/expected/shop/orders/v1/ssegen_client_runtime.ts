@@ -246,6 +246,37 @@ export interface ClientOptions {
    * still an error. Default "ssegen".
    */
   framing?: "ssegen" | "sebuf";
+  /** Default timeoutMs of every call (see CallOptions). */
+  timeoutMs?: number;
+  /** fetch options of every request: credentials, mode, cache, keepalive, ... */
+  requestInit?: ClientRequestInit;
+  /** Run around every HTTP request, reconnections included; the first outermost. */
+  interceptors?: readonly ClientInterceptor[];
+}
+
+/** The fetch options a caller may set; method, headers, body and signal are the client's own. */
+export type ClientRequestInit = Omit<RequestInit, "method" | "headers" | "body" | "signal">;
+
+/** One HTTP request of a call, as client interceptors see it. */
+export interface ClientRequest {
+  /** The full proto name of the method, e.g. "market.v1.MarketDataService.GetQuote". */
+  readonly method: string;
+  readonly streaming: boolean;
+  readonly url: string;
+  /** The fetch options; an interceptor may change init.headers (a Headers) before next. */
+  readonly init: RequestInit & { headers: Headers };
+}
+
+/**
+ * Runs around one HTTP request: it may change the request, fail it, or look at the Response (its
+ * status and headers; leave the body to the client). `next` sends it through the next interceptor.
+ */
+export type ClientInterceptor = (request: ClientRequest, next: (request: ClientRequest) => Promise<Response>) => Promise<Response>;
+
+/** The status and headers of an HTTP answer. */
+export interface ResponseInfo {
+  status: number;
+  headers: Headers;
 }
 
 /** Options of one call. */
@@ -254,6 +285,16 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Aborts the call; for a stream, also cancels the body and stops reconnecting. */
   signal?: AbortSignal;
+  /**
+   * Milliseconds a unary call may take in all; for a stream, how long each connection may take to
+   * answer (a late one counts as a failed attempt of the reconnection policy). It rejects with a
+   * DOMException named "TimeoutError". Overrides the client's; 0 or undefined: no limit.
+   */
+  timeoutMs?: number;
+  /** fetch options of this call, over the client's. */
+  requestInit?: ClientRequestInit;
+  /** Called with the status and headers of every answer (each connection of a stream), errors included. */
+  onResponse?: (response: ResponseInfo) => void;
 }
 
 /** Options of one stream call. */
@@ -271,6 +312,8 @@ export type QueryValue = string | number | boolean | readonly (string | number |
 
 /** What a generated method asks the transport to send. */
 export interface HttpCall {
+  /** The full proto name of the method. */
+  name: string;
   method: string;
   /** The path with its variables percent-encoded, from the base URL on. */
   path: string;
@@ -316,9 +359,18 @@ export class ClientTransport {
   async unary<T>(call: HttpCall, options: CallOptions | undefined): Promise<T> {
     const headers = this.#headers(options);
     headers.set("Accept", "application/json");
-    const response = await this.#send(call, headers, options?.signal);
-    if (!response.ok) throw await errorFromResponse(response);
-    const text = await response.text();
+    const deadline = new Deadline(options?.signal, options?.timeoutMs ?? this.#options.timeoutMs);
+    try {
+      return await this.#unary<T>(call, headers, options, deadline.signal);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async #unary<T>(call: HttpCall, headers: Headers, options: CallOptions | undefined, signal: AbortSignal | undefined): Promise<T> {
+    const response = await this.#send(call, headers, signal, options, false);
+    if (!response.ok) throw await errorFromResponse(response, signal);
+    const text = await readText(response, Number.POSITIVE_INFINITY, signal);
     if (text === "") return {} as T;
     try {
       return JSON.parse(text) as T;
@@ -358,17 +410,21 @@ export class ClientTransport {
         headers.set("Accept", "text/event-stream");
         if (lastEventId !== "") headers.set("Last-Event-ID", lastEventId);
         let response: Response | undefined;
+        const connecting = new Deadline(controller.signal, options?.timeoutMs ?? this.#options.timeoutMs);
         try {
-          response = await this.#send(call, headers, controller.signal);
+          response = await this.#send(call, headers, connecting.signal, options, true);
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
           dropped = error;
+        } finally {
+          // Only the timer: aborting the connection's controller must still end the body.
+          connecting.stopTimer();
         }
         if (response !== undefined) {
-          if (response.status !== 200) throw await errorFromResponse(response);
+          if (response.status !== 200) throw await errorFromResponse(response, controller.signal);
           const contentType = response.headers.get("Content-Type") ?? "";
           if (mediaType(contentType) !== "text/event-stream") {
-            const body = await response.text().catch(() => "");
+            const body = await readText(response, ERROR_BODY_LIMIT, controller.signal);
             const message = "expected text/event-stream, got " + (contentType || "no content type");
             throw new ApiError(response.status, parseJson(body), message);
           }
@@ -463,15 +519,35 @@ export class ClientTransport {
     }
   }
 
-  #send(call: HttpCall, headers: Headers, signal: AbortSignal | undefined): Promise<Response> {
-    const init: RequestInit = { method: call.method, headers };
+  async #send(
+    call: HttpCall,
+    headers: Headers,
+    signal: AbortSignal | undefined,
+    options: CallOptions | undefined,
+    streaming: boolean,
+  ): Promise<Response> {
+    const init: RequestInit & { headers: Headers } = {
+      ...this.#options.requestInit,
+      ...options?.requestInit,
+      method: call.method,
+      headers,
+    };
     if (call.body !== undefined) {
       headers.set("Content-Type", "application/json");
       init.body = JSON.stringify(call.body);
     }
     if (signal !== undefined) init.signal = signal;
     const fetchImpl = this.#fetch;
-    return fetchImpl(this.#baseUrl + call.path + queryString(call.query), init);
+    const interceptors = this.#options.interceptors ?? [];
+    const run = (i: number, request: ClientRequest): Promise<Response> => {
+      const interceptor = interceptors[i];
+      if (interceptor === undefined) return fetchImpl(request.url, request.init);
+      return interceptor(request, (next) => run(i + 1, next));
+    };
+    const url = this.#baseUrl + call.path + queryString(call.query);
+    const response = await run(0, { method: call.name, streaming, url, init });
+    options?.onResponse?.({ status: response.status, headers: response.headers });
+    return response;
   }
 }
 
@@ -502,16 +578,93 @@ function parseJson(text: string): unknown {
 }
 
 function parseEventData<T>(data: string): T {
+  let value: unknown;
   try {
-    return JSON.parse(data) as T;
+    value = JSON.parse(data);
   } catch {
     throw new ApiError(200, data, "an event's data is not JSON");
   }
+  // A message is a JSON object; `null`, numbers, strings and arrays are refused, as the Go client does.
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ApiError(200, data, "an event's data is not a JSON object");
+  }
+  return value as T;
 }
 
-async function errorFromResponse(response: Response): Promise<Error> {
-  const text = await response.text().catch(() => "");
+// As much of an error answer's body as is read (the Go client reads the same): a server that
+// answers with an endless page must not hang the call or fill its memory.
+const ERROR_BODY_LIMIT = 1024 * 1024;
+
+async function errorFromResponse(response: Response, signal: AbortSignal | undefined): Promise<Error> {
+  const text = await readText(response, ERROR_BODY_LIMIT, signal);
   return errorFromBody(response.status, text, response.status === 400);
+}
+
+// The body's first `limit` bytes as text; the rest is cancelled. An aborted signal rejects with its
+// reason; a body that breaks otherwise gives what was read.
+async function readText(response: Response, limit: number, signal: AbortSignal | undefined): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal?.aborted) reject(signal.reason);
+    signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    while (size < limit) {
+      const { done, value } = await Promise.race([reader.read(), aborted]);
+      if (done) break;
+      const part = value.byteLength > limit - size ? value.subarray(0, limit - size) : value;
+      chunks.push(part);
+      size += part.byteLength;
+    }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (limit === Number.POSITIVE_INFINITY) throw error;
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+// A signal that follows `signal` and also aborts after `timeoutMs` with a TimeoutError.
+class Deadline {
+  readonly signal: AbortSignal | undefined;
+  readonly #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #unlink: () => void = () => {};
+
+  constructor(signal: AbortSignal | undefined, timeoutMs: number | undefined) {
+    if (timeoutMs === undefined || timeoutMs <= 0) {
+      this.signal = signal;
+      return;
+    }
+    const controller = new AbortController();
+    this.signal = controller.signal;
+    if (signal?.aborted) controller.abort(signal.reason);
+    const follow = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", follow, { once: true });
+    this.#unlink = () => signal?.removeEventListener("abort", follow);
+    const reason = new DOMException("the call timed out after " + timeoutMs + " ms", "TimeoutError");
+    this.#timer = setTimeout(() => controller.abort(reason), timeoutMs);
+  }
+
+  /** Stops the timer; the signal still follows the one it was made from. */
+  stopTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+
+  clear(): void {
+    this.stopTimer();
+    this.#unlink();
+  }
 }
 
 // An error body as the servers send it: `{"violations": [...]}` (400) or `{"message": ...}`. The

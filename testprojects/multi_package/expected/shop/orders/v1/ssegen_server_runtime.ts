@@ -30,13 +30,40 @@ export interface HandlerContext {
   lastEventId: string | undefined;
   /** Streams only: sends `retry: <ms>`, the client's reconnection delay, with the next frame. */
   setRetry(ms: number): void;
+  /**
+   * Headers sent with the response, errors included (Content-Type is the server's). A stream sends
+   * them when it commits: set them before its first item.
+   */
+  responseHeaders: Headers;
 }
+
+/** One call as interceptors see it. */
+export interface ServerCall {
+  /** The full proto name of the method, e.g. "market.v1.MarketDataService.GetQuote". */
+  readonly method: string;
+  readonly streaming: boolean;
+  readonly request: Request;
+  /** The request message, bound and checked. */
+  readonly message: unknown;
+  /** The handler context's responseHeaders. */
+  readonly responseHeaders: Headers;
+}
+
+/**
+ * Runs around a call, the first of ServerOptions.interceptors outermost. `next` runs the next
+ * interceptor, then the handler, and resolves to a unary call's response or a stream's source; an
+ * interceptor may return its own instead. Throwing rejects the call (an ApiError or
+ * ValidationError is sent as it is).
+ */
+export type ServerInterceptor = (call: ServerCall, next: () => Promise<unknown>) => Promise<unknown>;
 
 export interface ServerOptions {
   /**
-   * Answers errors that are neither ValidationError nor ApiError (undefined: the default 500
-   * `{"message"}`; a handler that only logs may return nothing). After a stream started, the JSON
-   * body of its answer becomes the data of the error event.
+   * Sees every error that is neither ValidationError nor ApiError (a handler's throw of anything
+   * else), and may answer it. Undefined (a hook that only logs) sends the default 500
+   * `{"message":"internal server error"}`: nothing of such an error reaches the client unless the
+   * hook, or the handler throwing an ApiError, sends it on purpose. After a stream started, the JSON
+   * body of the answer becomes the data of the error event.
    */
   onError?: (error: unknown, request: Request) => Response | undefined | void | Promise<Response | undefined | void>;
   /** Milliseconds of silence after which a stream sends a comment line. Default 15000; 0 disables. */
@@ -49,11 +76,31 @@ export interface ServerOptions {
    * a ValidationError, its violations body as a string). Default "ssegen".
    */
   framing?: "ssegen" | "sebuf";
+  /** Run around every call, unary and stream; see ServerInterceptor. */
+  interceptors?: readonly ServerInterceptor[];
 }
 
 export interface RouterOptions {
   /** A path prefix the routes are mounted under, e.g. "/v2". */
   prefix?: string;
+  /** Lets browser pages of other origins call the routes; see CorsOptions. */
+  cors?: CorsOptions;
+}
+
+/**
+ * CORS: preflight requests (OPTIONS) are answered for every route path, and every answer gets the
+ * Access-Control headers. Preflights may ask for any request header (declared headers,
+ * Content-Type, Last-Event-ID...), as the routes check their own headers.
+ */
+export interface CorsOptions {
+  /** Origins such as "https://app.example.com"; "*" allows any origin. */
+  allowedOrigins: readonly string[];
+  /** Lets pages send cookies and HTTP authentication ("*" then answers with the request's origin). */
+  allowCredentials?: boolean;
+  /** Seconds a browser may cache a preflight answer. */
+  maxAgeSeconds?: number;
+  /** Response headers pages may read besides the CORS-safelisted ones (e.g. responseHeaders'). */
+  exposedHeaders?: readonly string[];
 }
 
 /** A stream item with an event name and/or id; make one with serverEvent(). */
@@ -99,6 +146,8 @@ export interface HeaderSpec {
 
 /** The HTTP binding of one method, as generated. */
 export interface MethodSpec {
+  /** The full proto name of the method. */
+  readonly name: string;
   readonly method: string;
   readonly path: string;
   readonly headers: readonly HeaderSpec[];
@@ -141,13 +190,15 @@ export function unaryRoute<Req, Res>(
     handler: async (request) => {
       const controller = new AbortController();
       const unlink = follow(request.signal, controller);
+      const responseHeaders = new Headers();
       try {
         const bound = await bind(request, spec, template, maxBodyBytes);
-        const context = handlerContext(request, controller.signal, bound.pathParams, () => {});
-        const result = await call(bound.message as unknown as Req, context);
-        return jsonResponse(200, result ?? {});
+        const context = handlerContext(request, controller.signal, bound.pathParams, () => {}, responseHeaders);
+        const message = bound.message as unknown as Req;
+        const result = await intercept(options, spec, false, context, message, async () => call(message, context));
+        return withHeaders(jsonResponse(200, result ?? {}), responseHeaders);
       } catch (error) {
-        return errorResponse(error, request, options);
+        return withHeaders(await errorResponse(error, request, options), responseHeaders);
       } finally {
         unlink();
       }
@@ -176,6 +227,7 @@ export function streamRoute<Req, Res>(
       const controller = new AbortController();
       const unlink = follow(request.signal, controller);
       const retry: RetryState = { ms: undefined };
+      const responseHeaders = new Headers();
       let source: Source<unknown>;
       try {
         const bound = await bind(request, spec, template, maxBodyBytes);
@@ -184,22 +236,25 @@ export function streamRoute<Req, Res>(
             throw new RangeError("retry must be a whole number of milliseconds >= 0");
           }
           retry.ms = ms;
-        });
-        source = openSource(await call(bound.message as unknown as Req, context));
+        }, responseHeaders);
+        const message = bound.message as unknown as Req;
+        const opened = await intercept(options, spec, true, context, message, async () => call(message, context));
+        source = openSource(opened as StreamSource<Res>);
       } catch (error) {
         unlink();
-        return errorResponse(error, request, options);
+        return withHeaders(await errorResponse(error, request, options), responseHeaders);
       }
-      return streamResponse(source, request, controller, unlink, options, retry);
+      return withHeaders(await streamResponse(source, request, controller, unlink, options, retry), responseHeaders);
     },
   };
 }
 
 /**
  * A handler for the routes: 404 `{"message"}` when no route matches the path, 405 when one does
- * with another method. Literal segments win over variables. Throws when two routes can match the
- * same request and neither is more specific (e.g. two services with one route), as Go's ServeMux
- * refuses such a registration.
+ * with another method. Literal segments win over variables. HEAD is served by a GET route, as
+ * HTTP requires: its status and headers, without the body (a stream is cancelled at once). Throws
+ * when two routes can match the same request and neither is more specific (e.g. two services with
+ * one route), as Go's ServeMux refuses such a registration.
  */
 export function createRouter(
   routes: RouteDescriptor[],
@@ -209,28 +264,35 @@ export function createRouter(
   const prefix = trimmed === "" || trimmed.startsWith("/") ? trimmed : "/" + trimmed;
   const table = routes.map((route) => ({ route, template: parseTemplate(route.path) }));
   checkClashes(table);
-  return async (request) => {
+  const dispatch = async (request: Request): Promise<Response> => {
     const pathname = new URL(request.url).pathname;
     if (prefix !== "" && pathname !== prefix && !pathname.startsWith(prefix + "/")) {
       return notFound(request.method, pathname);
     }
     const parts = pathname.slice(prefix.length).split("/").slice(1);
+    const head = request.method === "HEAD";
+    const method = head ? "GET" : request.method;
     let best: (typeof table)[number] | undefined;
     const allowed = new Set<string>();
     for (const entry of table) {
       if (parts.length !== entry.template.length || matchSegments(parts, entry.template) === undefined) continue;
-      if (entry.route.method !== request.method) {
+      if (entry.route.method === "GET") allowed.add("HEAD");
+      if (entry.route.method !== method) {
         allowed.add(entry.route.method);
       } else if (best === undefined || moreSpecific(entry.template, best.template)) {
         best = entry;
       }
     }
     if (best !== undefined) {
+      let response: Response;
       try {
-        return await best.route.handler(request);
-      } catch (error) {
-        return jsonResponse(500, { message: messageOf(error) });
+        response = await best.route.handler(head ? new Request(request, { method: "GET" }) : request);
+      } catch {
+        return internalError();
       }
+      if (!head) return response;
+      await response.body?.cancel().catch(() => {});
+      return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
     }
     if (allowed.size > 0) {
       const methods = [...allowed].sort().join(", ");
@@ -239,6 +301,53 @@ export function createRouter(
     }
     return notFound(request.method, pathname);
   };
+  const cors = options.cors;
+  return cors === undefined ? dispatch : (request) => withCors(request, dispatch, cors);
+}
+
+// Answers a preflight from the 405 the router gives OPTIONS (its Allow header lists the path's
+// methods), and adds the CORS headers to every other answer.
+async function withCors(request: Request, dispatch: (request: Request) => Promise<Response>, cors: CorsOptions): Promise<Response> {
+  const origin = allowedOrigin(request, cors);
+  const preflight = request.method === "OPTIONS" && request.headers.get("Access-Control-Request-Method") !== null;
+  const response = await dispatch(request);
+  const headers = new Headers(response.headers);
+  headers.append("Vary", "Origin");
+  if (preflight && response.status === 405) {
+    const methods = headers.get("Allow") ?? "";
+    headers.delete("Content-Type");
+    headers.set("Allow", methods + ", OPTIONS");
+    headers.append("Vary", "Access-Control-Request-Method");
+    headers.append("Vary", "Access-Control-Request-Headers");
+    if (origin !== undefined) {
+      headers.set("Access-Control-Allow-Origin", origin);
+      headers.set("Access-Control-Allow-Methods", methods);
+      const requested = request.headers.get("Access-Control-Request-Headers");
+      if (requested !== null) headers.set("Access-Control-Allow-Headers", requested);
+      if (cors.allowCredentials === true) headers.set("Access-Control-Allow-Credentials", "true");
+      if (cors.maxAgeSeconds !== undefined) headers.set("Access-Control-Max-Age", String(cors.maxAgeSeconds));
+    }
+    await response.body?.cancel().catch(() => {});
+    return new Response(null, { status: 204, headers });
+  }
+  if (origin !== undefined) {
+    headers.set("Access-Control-Allow-Origin", origin);
+    if (cors.allowCredentials === true) headers.set("Access-Control-Allow-Credentials", "true");
+    if (cors.exposedHeaders !== undefined && cors.exposedHeaders.length > 0) {
+      headers.set("Access-Control-Expose-Headers", cors.exposedHeaders.join(", "));
+    }
+  }
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+function allowedOrigin(request: Request, cors: CorsOptions): string | undefined {
+  const origin = request.headers.get("Origin");
+  if (origin === null) return undefined;
+  for (const allowed of cors.allowedOrigins) {
+    if (allowed === origin) return origin;
+    if (allowed === "*") return cors.allowCredentials === true ? origin : "*";
+  }
+  return undefined;
 }
 
 // Paths ---------------------------------------------------------------------------------------------
@@ -538,8 +647,38 @@ function handlerContext(
   signal: AbortSignal,
   pathParams: Record<string, string>,
   setRetry: (ms: number) => void,
+  responseHeaders: Headers,
 ): HandlerContext {
-  return { request, signal, pathParams, lastEventId: request.headers.get("Last-Event-ID") ?? undefined, setRetry };
+  const lastEventId = request.headers.get("Last-Event-ID") ?? undefined;
+  return { request, signal, pathParams, lastEventId, setRetry, responseHeaders };
+}
+
+// Runs the call through the interceptors, the first outermost.
+function intercept(
+  options: ServerOptions,
+  spec: MethodSpec,
+  streaming: boolean,
+  context: HandlerContext,
+  message: unknown,
+  handler: () => Promise<unknown>,
+): Promise<unknown> {
+  const interceptors = options.interceptors ?? [];
+  const call: ServerCall = { method: spec.name, streaming, request: context.request, message, responseHeaders: context.responseHeaders };
+  const run = (i: number): Promise<unknown> => {
+    const interceptor = interceptors[i];
+    return interceptor === undefined ? handler() : interceptor(call, () => run(i + 1));
+  };
+  return run(0);
+}
+
+// The response with the handler's headers added; the server's own (Content-Type...) win.
+function withHeaders(response: Response, extra: Headers): Response {
+  let empty = true;
+  extra.forEach(() => (empty = false));
+  if (empty) return response;
+  const headers = new Headers(extra);
+  response.headers.forEach((value, name) => headers.set(name, value));
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 // Aborts `controller` when `signal` aborts; returns the function that stops following it.
@@ -577,11 +716,28 @@ async function errorResponse(error: unknown, request: Request, options: ServerOp
       // A failing error handler gets the default answer, like an absent one.
     }
   }
-  return jsonResponse(500, { message: messageOf(error) });
+  return internalError();
+}
+
+// What a client learns of an error the server did not mean to show.
+const INTERNAL_ERROR_MESSAGE = "internal server error";
+
+function internalError(): Response {
+  return jsonResponse(500, { message: INTERNAL_ERROR_MESSAGE });
 }
 
 // The data of an `error` event: the compact JSON body the same error gets before the stream starts.
+// It never throws, whatever was thrown (a value whose toString throws, a hostile getter): the event
+// must still reach the client.
 async function errorEventData(error: unknown, request: Request, options: ServerOptions): Promise<string> {
+  try {
+    return await errorEventBody(error, request, options);
+  } catch {
+    return JSON.stringify({ message: INTERNAL_ERROR_MESSAGE });
+  }
+}
+
+async function errorEventBody(error: unknown, request: Request, options: ServerOptions): Promise<string> {
   const response = await errorResponse(error, request, options);
   const text = await response.text().catch(() => "");
   let data = JSON.stringify({ message: text === "" ? "HTTP " + response.status : text });

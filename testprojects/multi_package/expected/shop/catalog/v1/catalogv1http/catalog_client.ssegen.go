@@ -26,7 +26,7 @@ func NewCatalogServiceClient(baseURL string, opts ...ClientOption) *CatalogServi
 // Returns one product.
 func (c *CatalogServiceClient) Get(ctx context.Context, req *catalogv1.GetProductRequest, opts ...CallOption) (*catalogv1.Product, error) {
 	res := new(catalogv1.Product)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/catalog/v1/products/{sku}"}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "shop.catalog.v1.CatalogService.Get", verb: "GET", path: "/api/catalog/v1/products/{sku}"}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -37,7 +37,7 @@ func (c *CatalogServiceClient) Get(ctx context.Context, req *catalogv1.GetProduc
 // Searches products by text and price range.
 func (c *CatalogServiceClient) Search(ctx context.Context, req *catalogv1.SearchProductsRequest, opts ...CallOption) (*catalogv1.SearchProductsResponse, error) {
 	res := new(catalogv1.SearchProductsResponse)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/catalog/v1/products", query: []clientQueryParam{{name: "q", field: "text"}, {name: "min_price", field: "min_price_minor"}, {name: "max_price", field: "max_price_minor"}, {name: "currency", field: "currency"}, {name: "tag", field: "tags"}}}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "shop.catalog.v1.CatalogService.Search", verb: "GET", path: "/api/catalog/v1/products", query: []clientQueryParam{{name: "q", field: "text"}, {name: "min_price", field: "min_price_minor"}, {name: "max_price", field: "max_price_minor"}, {name: "currency", field: "currency"}, {name: "tag", field: "tags"}}}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -48,7 +48,7 @@ func (c *CatalogServiceClient) Search(ctx context.Context, req *catalogv1.Search
 // Changes the price of a product.
 func (c *CatalogServiceClient) SetPrice(ctx context.Context, req *catalogv1.SetPriceRequest, opts ...CallOption) (*catalogv1.Product, error) {
 	res := new(catalogv1.Product)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "POST", path: "/api/catalog/v1/products/{sku}/price", hasBody: true}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "shop.catalog.v1.CatalogService.SetPrice", verb: "POST", path: "/api/catalog/v1/products/{sku}/price", hasBody: true}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -59,7 +59,7 @@ func (c *CatalogServiceClient) SetPrice(ctx context.Context, req *catalogv1.SetP
 // Removes a product from the catalog.
 func (c *CatalogServiceClient) Delete(ctx context.Context, req *catalogv1.DeleteProductRequest, opts ...CallOption) (*catalogv1.DeleteProductResponse, error) {
 	res := new(catalogv1.DeleteProductResponse)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "DELETE", path: "/api/catalog/v1/products/{sku}"}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "shop.catalog.v1.CatalogService.Delete", verb: "DELETE", path: "/api/catalog/v1/products/{sku}"}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -5,11 +5,12 @@ package catalogv1http
 
 import (
 	"context"
+	"net/http"
 
 	catalogv1 "example.com/ssegen/testprojects/multi_package/gen/shop/catalog/v1"
 )
 
-// CatalogServiceServer is the server API of shop.catalog.v1.CatalogService; serve it with RegisterCatalogServiceServer.
+// CatalogServiceServer is the server API of shop.catalog.v1.CatalogService; serve it with NewCatalogServiceHandler or RegisterCatalogServiceServer.
 //
 // Product catalog.
 type CatalogServiceServer interface {
@@ -34,7 +35,7 @@ type CatalogServiceServer interface {
 	Delete(ctx context.Context, req *catalogv1.DeleteProductRequest) (*catalogv1.DeleteProductResponse, error)
 }
 
-// RegisterCatalogServiceServer registers the routes of shop.catalog.v1.CatalogService on a ServeMux (http.DefaultServeMux unless WithMux is given). A route that conflicts with one already registered is an error, not a panic.
+// RegisterCatalogServiceServer registers the routes of shop.catalog.v1.CatalogService on the ServeMux that WithMux names (there is no default mux). A route that conflicts with one already registered is an error, not a panic.
 func RegisterCatalogServiceServer(server CatalogServiceServer, opts ...ServerOption) error {
 	if server == nil {
 		return errNilServer("shop.catalog.v1.CatalogService")
@@ -45,4 +46,13 @@ func RegisterCatalogServiceServer(server CatalogServiceServer, opts ...ServerOpt
 	registerUnary(r, &serverRoute{pattern: "POST /api/catalog/v1/products/{sku}/price", method: "shop.catalog.v1.CatalogService.SetPrice", hasBody: true, pathParams: []string{"sku"}}, server.SetPrice)
 	registerUnary(r, &serverRoute{pattern: "DELETE /api/catalog/v1/products/{sku}", method: "shop.catalog.v1.CatalogService.Delete", pathParams: []string{"sku"}}, server.Delete)
 	return r.finish()
+}
+
+// NewCatalogServiceHandler returns an http.Handler serving the routes of shop.catalog.v1.CatalogService, to mount or wrap; other paths get a JSON 404 or 405. It panics where RegisterCatalogServiceServer would return an error (a nil server, messages generated from other protos), as those are programming errors; WithMux is ignored.
+func NewCatalogServiceHandler(server CatalogServiceServer, opts ...ServerOption) http.Handler {
+	mux := http.NewServeMux()
+	if err := RegisterCatalogServiceServer(server, append(opts[:len(opts):len(opts)], WithMux(mux))...); err != nil {
+		panic(err)
+	}
+	return jsonFallback(mux)
 }

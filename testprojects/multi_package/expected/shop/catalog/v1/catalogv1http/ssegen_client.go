@@ -136,6 +136,7 @@ func WithCallMaxEventSize(n int) CallOption {
 }
 
 type clientConfig struct {
+	interceptors []ClientInterceptor
 	baseURL      string
 	httpClient   *http.Client
 	header       http.Header
@@ -146,6 +147,7 @@ type clientConfig struct {
 }
 
 type callConfig struct {
+	responseInfo *ResponseInfo
 	header       http.Header
 	lastEventID  string
 	reconnect    ReconnectPolicy
@@ -171,6 +173,7 @@ func newClientConfig(baseURL string, opts []ClientOption) *clientConfig {
 
 // clientRoute is how one method is bound to HTTP, as the generator decided it.
 type clientRoute struct {
+	method  string // the full proto name of the method
 	verb    string
 	path    string // variables are {field}
 	hasBody bool
@@ -312,16 +315,16 @@ func isProtobufContent(contentType string) bool {
 }
 
 // call makes a unary call and decodes the response into res.
-func (c *clientConfig) call(ctx context.Context, route *clientRoute, req, res proto.Message, opts []CallOption) error {
+func (c *clientConfig) roundTrip(ctx context.Context, route *clientRoute, req, res proto.Message, call *callConfig, info *ClientCall) error {
 	accept := ContentTypeJSON
 	if isProtobufContent(c.contentType) {
 		accept = ContentTypeProtobuf
 	}
-	send, err := c.prepare(route, req, c.newCall(opts), accept)
+	send, err := c.prepare(route, req, call, accept)
 	if err != nil {
 		return err
 	}
-	resp, err := send(ctx, "")
+	resp, err := observeResponse(send, info)(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -395,6 +398,17 @@ func errorFromEventData(data string) error {
 	return errorFromBody([]byte(text))
 }
 
+// errorEventError decodes the data of an error event. No status travels with it: the stream
+// had already been answered 200, so an *APIError reports 500, as the TypeScript client does.
+func errorEventError(data string) error {
+	err := errorFromEventData(data)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		apiErr.Status = http.StatusInternalServerError
+	}
+	return err
+}
+
 // EventStream is a stream of messages of type T. Read it with a loop on Next, then check
 // Err; Close releases the connection early.
 type EventStream[T proto.Message] struct {
@@ -430,12 +444,12 @@ type EventStream[T proto.Message] struct {
 
 var errStreamClosed = errors.New("ssegen: the stream was closed")
 
-func openStream[T proto.Message](ctx context.Context, c *clientConfig, route *clientRoute, req proto.Message, opts []CallOption) (*EventStream[T], error) {
-	call := c.newCall(opts)
+func connectStream[T proto.Message](ctx context.Context, c *clientConfig, route *clientRoute, req proto.Message, call *callConfig, info *ClientCall) (*EventStream[T], error) {
 	send, err := c.prepare(route, req, call, "text/event-stream")
 	if err != nil {
 		return nil, err
 	}
+	send = observeResponse(send, info)
 	s := &EventStream[T]{
 		ctx:          ctx,
 		send:         send,
@@ -517,7 +531,7 @@ func (s *EventStream[T]) Next() bool {
 		case sseEndEvent:
 			s.finish(nil)
 		case sseErrorEvent:
-			s.finish(errorFromEventData(ev.Data))
+			s.finish(errorEventError(ev.Data))
 		default:
 			if s.replayed(ev.ID, prevID) {
 				continue
@@ -890,4 +904,107 @@ func invalidPrefixLength(b []byte) int {
 		lo, hi = 0x80, 0xBF
 	}
 	return n
+}
+
+// ClientCall is one call as client interceptors see it.
+type ClientCall struct {
+	// Method is the full proto name of the method, e.g. "market.v1.MarketDataService.GetQuote".
+	Method    string
+	Streaming bool
+	// Message is the request message.
+	Message proto.Message
+	// Header holds the call's own headers (WithHeader, the typed header options), sent over the
+	// client's default ones, on every reconnection too; an interceptor may change it before next.
+	Header http.Header
+	// Response is a unary call's response once next returned without error.
+	Response proto.Message
+	// Status and ResponseHeader describe the server's answer (errors included) once next
+	// returned, for a stream its first connection's; 0 and nil if no answer came.
+	Status         int
+	ResponseHeader http.Header
+}
+
+// ClientInterceptor runs around a call: it may change ctx and call.Header, fail the call
+// without calling next, and see the result. next sends the request (through the next
+// interceptor); for a stream it returns once the stream is open, and the ctx given to it
+// lives as long as the stream.
+type ClientInterceptor func(ctx context.Context, call *ClientCall, next func(context.Context) error) error
+
+// WithClientInterceptors adds interceptors around every call, unary and stream; the first one
+// given runs outermost.
+func WithClientInterceptors(interceptors ...ClientInterceptor) ClientOption {
+	return func(cfg *clientConfig) { cfg.interceptors = append(cfg.interceptors, interceptors...) }
+}
+
+// ResponseInfo is the status and headers of a call's HTTP answer; see WithResponseInfo.
+type ResponseInfo struct {
+	Status int
+	Header http.Header
+}
+
+// WithResponseInfo fills info with the status and headers of the call's answer, errors
+// included (for a stream, of its first connection). It stays zero if no answer came.
+func WithResponseInfo(info *ResponseInfo) CallOption {
+	return func(c *callConfig) { c.responseInfo = info }
+}
+
+func (c *clientConfig) intercept(ctx context.Context, call *ClientCall, send func(context.Context) error) error {
+	next := send
+	for i := len(c.interceptors) - 1; i >= 0; i-- {
+		interceptor, inner := c.interceptors[i], next
+		next = func(ctx context.Context) error { return interceptor(ctx, call, inner) }
+	}
+	return next(ctx)
+}
+
+// observeResponse records the status and headers of the first answer to send in info.
+func observeResponse(send sendFunc, info *ClientCall) sendFunc {
+	var once sync.Once
+	return func(ctx context.Context, lastEventID string) (*http.Response, error) {
+		resp, err := send(ctx, lastEventID)
+		if resp != nil {
+			once.Do(func() { info.Status, info.ResponseHeader = resp.StatusCode, resp.Header })
+		}
+		return resp, err
+	}
+}
+
+func (c *clientConfig) call(ctx context.Context, route *clientRoute, req, res proto.Message, opts []CallOption) error {
+	call := c.newCall(opts)
+	info := &ClientCall{Method: route.method, Message: req, Header: call.header}
+	err := c.intercept(ctx, info, func(ctx context.Context) error {
+		err := c.roundTrip(ctx, route, req, res, call, info)
+		if err == nil {
+			info.Response = res
+		}
+		return err
+	})
+	if call.responseInfo != nil {
+		*call.responseInfo = ResponseInfo{Status: info.Status, Header: info.ResponseHeader}
+	}
+	return err
+}
+
+func openStream[T proto.Message](ctx context.Context, c *clientConfig, route *clientRoute, req proto.Message, opts []CallOption) (*EventStream[T], error) {
+	call := c.newCall(opts)
+	info := &ClientCall{Method: route.method, Streaming: true, Message: req, Header: call.header}
+	var stream *EventStream[T]
+	err := c.intercept(ctx, info, func(ctx context.Context) error {
+		var err error
+		stream, err = connectStream[T](ctx, c, route, req, call, info)
+		return err
+	})
+	if call.responseInfo != nil {
+		*call.responseInfo = ResponseInfo{Status: info.Status, Header: info.ResponseHeader}
+	}
+	if err == nil && stream == nil {
+		err = errors.New("ssegen: a client interceptor returned without calling next")
+	}
+	if err != nil {
+		if stream != nil {
+			stream.Close()
+		}
+		return nil, err
+	}
+	return stream, nil
 }

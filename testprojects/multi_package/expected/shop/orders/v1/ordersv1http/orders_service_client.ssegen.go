@@ -26,7 +26,7 @@ func NewOrderServiceClient(baseURL string, opts ...ClientOption) *OrderServiceCl
 // Returns one order.
 func (c *OrderServiceClient) Get(ctx context.Context, req *ordersv1.GetOrderRequest, opts ...CallOption) (*ordersv1.Order, error) {
 	res := new(ordersv1.Order)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/orders/v1/orders/{order_id}"}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "shop.orders.v1.OrderService.Get", verb: "GET", path: "/api/orders/v1/orders/{order_id}"}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -37,7 +37,7 @@ func (c *OrderServiceClient) Get(ctx context.Context, req *ordersv1.GetOrderRequ
 // Lists the orders of a customer.
 func (c *OrderServiceClient) List(ctx context.Context, req *ordersv1.ListOrdersRequest, opts ...CallOption) (*ordersv1.ListOrdersResponse, error) {
 	res := new(ordersv1.ListOrdersResponse)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/orders/v1/orders", query: []clientQueryParam{{name: "customer_id", field: "customer_id", required: true}, {name: "status", field: "statuses"}, {name: "limit", field: "limit"}}}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "shop.orders.v1.OrderService.List", verb: "GET", path: "/api/orders/v1/orders", query: []clientQueryParam{{name: "customer_id", field: "customer_id", required: true}, {name: "status", field: "statuses"}, {name: "limit", field: "limit"}}}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -48,7 +48,7 @@ func (c *OrderServiceClient) List(ctx context.Context, req *ordersv1.ListOrdersR
 // Places an order.
 func (c *OrderServiceClient) Place(ctx context.Context, req *ordersv1.PlaceOrderRequest, opts ...CallOption) (*ordersv1.Order, error) {
 	res := new(ordersv1.Order)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "POST", path: "/api/orders/v1/orders", hasBody: true}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "shop.orders.v1.OrderService.Place", verb: "POST", path: "/api/orders/v1/orders", hasBody: true}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -59,7 +59,7 @@ func (c *OrderServiceClient) Place(ctx context.Context, req *ordersv1.PlaceOrder
 // Cancels an order that has not shipped yet.
 func (c *OrderServiceClient) Cancel(ctx context.Context, req *ordersv1.CancelOrderRequest, opts ...CallOption) (*ordersv1.Order, error) {
 	res := new(ordersv1.Order)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "DELETE", path: "/api/orders/v1/orders/{order_id}", query: []clientQueryParam{{name: "reason", field: "reason"}}}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "shop.orders.v1.OrderService.Cancel", verb: "DELETE", path: "/api/orders/v1/orders/{order_id}", query: []clientQueryParam{{name: "reason", field: "reason"}}}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -69,5 +69,5 @@ func (c *OrderServiceClient) Cancel(ctx context.Context, req *ordersv1.CancelOrd
 //
 // Streams status changes of one order. Default path: /api/orders/v1/watch.
 func (c *OrderServiceClient) Watch(ctx context.Context, req *ordersv1.WatchOrderRequest, opts ...CallOption) (*EventStream[*ordersv1.Order], error) {
-	return openStream[*ordersv1.Order](ctx, c.cfg, &clientRoute{verb: "GET", path: "/api/orders/v1/watch", query: []clientQueryParam{{name: "order_id", field: "order_id", required: true}}}, req, opts)
+	return openStream[*ordersv1.Order](ctx, c.cfg, &clientRoute{method: "shop.orders.v1.OrderService.Watch", verb: "GET", path: "/api/orders/v1/watch", query: []clientQueryParam{{name: "order_id", field: "order_id", required: true}}}, req, opts)
 }

@@ -5,11 +5,12 @@ package ordersv1http
 
 import (
 	"context"
+	"net/http"
 
 	ordersv1 "example.com/ssegen/testprojects/multi_package/gen/shop/orders/v1"
 )
 
-// OrderServiceServer is the server API of shop.orders.v1.OrderService; serve it with RegisterOrderServiceServer.
+// OrderServiceServer is the server API of shop.orders.v1.OrderService; serve it with NewOrderServiceHandler or RegisterOrderServiceServer.
 //
 // Places and tracks customer orders.
 type OrderServiceServer interface {
@@ -39,7 +40,7 @@ type OrderServiceServer interface {
 	Watch(ctx context.Context, req *ordersv1.WatchOrderRequest, stream SSESender) error
 }
 
-// RegisterOrderServiceServer registers the routes of shop.orders.v1.OrderService on a ServeMux (http.DefaultServeMux unless WithMux is given). A route that conflicts with one already registered is an error, not a panic.
+// RegisterOrderServiceServer registers the routes of shop.orders.v1.OrderService on the ServeMux that WithMux names (there is no default mux). A route that conflicts with one already registered is an error, not a panic.
 func RegisterOrderServiceServer(server OrderServiceServer, opts ...ServerOption) error {
 	if server == nil {
 		return errNilServer("shop.orders.v1.OrderService")
@@ -51,4 +52,13 @@ func RegisterOrderServiceServer(server OrderServiceServer, opts ...ServerOption)
 	registerUnary(r, &serverRoute{pattern: "DELETE /api/orders/v1/orders/{order_id}", method: "shop.orders.v1.OrderService.Cancel", pathParams: []string{"order_id"}, query: []queryParam{{name: "reason", field: "reason"}}}, server.Cancel)
 	registerStream(r, &serverRoute{pattern: "GET /api/orders/v1/watch", method: "shop.orders.v1.OrderService.Watch", query: []queryParam{{name: "order_id", field: "order_id", required: true}}}, server.Watch)
 	return r.finish()
+}
+
+// NewOrderServiceHandler returns an http.Handler serving the routes of shop.orders.v1.OrderService, to mount or wrap; other paths get a JSON 404 or 405. It panics where RegisterOrderServiceServer would return an error (a nil server, messages generated from other protos), as those are programming errors; WithMux is ignored.
+func NewOrderServiceHandler(server OrderServiceServer, opts ...ServerOption) http.Handler {
+	mux := http.NewServeMux()
+	if err := RegisterOrderServiceServer(server, append(opts[:len(opts):len(opts)], WithMux(mux))...); err != nil {
+		panic(err)
+	}
+	return jsonFallback(mux)
 }

@@ -27,7 +27,7 @@ func NewReturnServiceClient(baseURL string, opts ...ClientOption) *ReturnService
 // Returns one return.
 func (c *ReturnServiceClient) Get(ctx context.Context, req *ordersv1.GetReturnRequest, opts ...CallOption) (*ordersv1.Return, error) {
 	res := new(ordersv1.Return)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "GET", path: "/api/returns/v1/returns/{return_id}"}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "shop.orders.v1.ReturnService.Get", verb: "GET", path: "/api/returns/v1/returns/{return_id}"}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -38,7 +38,7 @@ func (c *ReturnServiceClient) Get(ctx context.Context, req *ordersv1.GetReturnRe
 // Opens a return for items of an order.
 func (c *ReturnServiceClient) Open(ctx context.Context, req *ordersv1.OpenReturnRequest, opts ...CallOption) (*ordersv1.Return, error) {
 	res := new(ordersv1.Return)
-	if err := c.cfg.call(ctx, &clientRoute{verb: "POST", path: "/api/returns/v1/orders/{order_id}/returns", hasBody: true}, req, res, opts); err != nil {
+	if err := c.cfg.call(ctx, &clientRoute{method: "shop.orders.v1.ReturnService.Open", verb: "POST", path: "/api/returns/v1/orders/{order_id}/returns", hasBody: true}, req, res, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -49,5 +49,5 @@ func (c *ReturnServiceClient) Open(ctx context.Context, req *ordersv1.OpenReturn
 // Streams returns as they are opened or refunded. No HTTP annotation:
 // POST on the default path /api/returns/v1/watch.
 func (c *ReturnServiceClient) Watch(ctx context.Context, req *ordersv1.WatchReturnsRequest, opts ...CallOption) (*EventStream[*ordersv1.Return], error) {
-	return openStream[*ordersv1.Return](ctx, c.cfg, &clientRoute{verb: "POST", path: "/api/returns/v1/watch", hasBody: true}, req, opts)
+	return openStream[*ordersv1.Return](ctx, c.cfg, &clientRoute{method: "shop.orders.v1.ReturnService.Watch", verb: "POST", path: "/api/returns/v1/watch", hasBody: true}, req, opts)
 }

@@ -5,11 +5,12 @@ package ordersv1http
 
 import (
 	"context"
+	"net/http"
 
 	ordersv1 "example.com/ssegen/testprojects/multi_package/gen/shop/orders/v1"
 )
 
-// ReturnServiceServer is the server API of shop.orders.v1.ReturnService; serve it with RegisterReturnServiceServer.
+// ReturnServiceServer is the server API of shop.orders.v1.ReturnService; serve it with NewReturnServiceHandler or RegisterReturnServiceServer.
 //
 // Handles returns of delivered orders. Second service of package shop.orders.v1;
 // its method names Get and Watch repeat those of OrderService.
@@ -31,7 +32,7 @@ type ReturnServiceServer interface {
 	Watch(ctx context.Context, req *ordersv1.WatchReturnsRequest, stream SSESender) error
 }
 
-// RegisterReturnServiceServer registers the routes of shop.orders.v1.ReturnService on a ServeMux (http.DefaultServeMux unless WithMux is given). A route that conflicts with one already registered is an error, not a panic.
+// RegisterReturnServiceServer registers the routes of shop.orders.v1.ReturnService on the ServeMux that WithMux names (there is no default mux). A route that conflicts with one already registered is an error, not a panic.
 func RegisterReturnServiceServer(server ReturnServiceServer, opts ...ServerOption) error {
 	if server == nil {
 		return errNilServer("shop.orders.v1.ReturnService")
@@ -41,4 +42,13 @@ func RegisterReturnServiceServer(server ReturnServiceServer, opts ...ServerOptio
 	registerUnary(r, &serverRoute{pattern: "POST /api/returns/v1/orders/{order_id}/returns", method: "shop.orders.v1.ReturnService.Open", hasBody: true, pathParams: []string{"order_id"}}, server.Open)
 	registerStream(r, &serverRoute{pattern: "POST /api/returns/v1/watch", method: "shop.orders.v1.ReturnService.Watch", hasBody: true}, server.Watch)
 	return r.finish()
+}
+
+// NewReturnServiceHandler returns an http.Handler serving the routes of shop.orders.v1.ReturnService, to mount or wrap; other paths get a JSON 404 or 405. It panics where RegisterReturnServiceServer would return an error (a nil server, messages generated from other protos), as those are programming errors; WithMux is ignored.
+func NewReturnServiceHandler(server ReturnServiceServer, opts ...ServerOption) http.Handler {
+	mux := http.NewServeMux()
+	if err := RegisterReturnServiceServer(server, append(opts[:len(opts):len(opts)], WithMux(mux))...); err != nil {
+		panic(err)
+	}
+	return jsonFallback(mux)
 }
