@@ -99,6 +99,7 @@ class _Builder:
                 raise GenerationError([unloadable_file_problem(proto, e)]) from None
         self.options = ann.OptionReader(pool)
         self.problems: List[Problem] = []
+        self.warnings: List[Problem] = []
         self.messages: Dict[str, Message] = {}
         self.enums: Dict[str, Enum] = {}
         self._map_entries: Dict[str, descriptor_pb2.DescriptorProto] = {}
@@ -535,24 +536,75 @@ class _Builder:
         return tuple(headers.values())
 
     def check_routes(self, services: Iterable[Service]) -> None:
-        """Two methods served together never match the same request."""
-        methods = [m for s in services for m in s.methods]
-        for i, a in enumerate(methods):
-            for b in methods[i + 1:]:
-                overlap = _overlap(a.route, b.route)
-                if overlap is None:
-                    continue
-                if overlap == "duplicate":
-                    message = f"{b.route.verb} {b.route.path} is also the route of {a.full_name} ({a.route.location})."
-                else:
-                    message = (
-                        f"{b.route.verb} {b.route.path} and {a.full_name}'s {a.route.path} ({a.route.location}) can match "
-                        "the same request, and neither is more specific."
-                    )
+        """Two methods of one service never match the same request. Methods of two services of one
+        run that do are a warning: the services clash only when served on one mux or router, where
+        registering the second one fails."""
+        methods = [(s, m) for s in services for m in s.methods]
+        for i, j, overlap in route_conflicts([m.route for _, m in methods]):
+            (service_a, a), (service_b, b) = methods[i], methods[j]
+            if overlap == "duplicate":
+                message = f"{b.route.verb} {b.route.path} is also the route of {a.full_name} ({a.route.location})."
+            else:
+                message = (
+                    f"{b.route.verb} {b.route.path} and {a.full_name}'s {a.route.path} ({a.route.location}) can match "
+                    "the same request, and neither is more specific."
+                )
+            if service_a.full_name == service_b.full_name:
                 self.problem(
                     b.route.location, f"method {b.full_name}", message,
                     "give one of the methods a different path or verb.",
                 )
+            else:
+                self.warnings.append(Problem(
+                    b.route.location, f"method {b.full_name}", message,
+                    "serve the two services on different muxes or routers (or under different prefixes), or give "
+                    "one of the methods a different path or verb.",
+                    severity="warning",
+                ))
+
+
+class _RouteNode:
+    """A trie of route segments: literal texts, and None for a variable."""
+
+    def __init__(self) -> None:
+        self.children: Dict[Optional[str], "_RouteNode"] = {}
+        self.routes: List[int] = []  # indexes of the routes that end here
+
+
+def route_conflicts(routes: Sequence[Route]) -> List[Tuple[int, int, str]]:
+    """(i, j, "duplicate" or "ambiguous") for every pair i < j of routes that can match one request,
+    in (i, j) order: the pairs _overlap finds among all pairs, found without comparing all pairs.
+
+    Routes are indexed by verb and segment count in a trie, so each route is compared only with
+    those whose every segment is the same literal or a variable on one side.
+    """
+    tries: Dict[Tuple[str, int], _RouteNode] = {}
+    for index, route in enumerate(routes):
+        node = tries.setdefault((route.verb, len(route.segments)), _RouteNode())
+        for segment in route.segments:
+            node = node.children.setdefault(None if segment.is_variable else segment.text, _RouteNode())
+        node.routes.append(index)
+    conflicts = []
+    for i, route in enumerate(routes):
+        candidates: List[int] = []
+        pending = [(tries[(route.verb, len(route.segments))], 0)]
+        while pending:
+            node, depth = pending.pop()
+            if depth == len(route.segments):
+                candidates.extend(j for j in node.routes if j > i)
+                continue
+            segment = route.segments[depth]
+            if segment.is_variable:
+                pending.extend((child, depth + 1) for child in node.children.values())
+            else:
+                pending.extend(
+                    (child, depth + 1) for child in (node.children.get(segment.text), node.children.get(None)) if child
+                )
+        for j in sorted(candidates):
+            overlap = _overlap(route, routes[j])
+            if overlap is not None:
+                conflicts.append((i, j, overlap))
+    return conflicts
 
 
 def _overlap(a: Route, b: Route) -> Optional[str]:
@@ -607,4 +659,7 @@ def build_model(
     builder.check_routes(s for f in files for s in f.services)
     if builder.problems:
         raise GenerationError(builder.problems)
-    return Model(files=tuple(files), all_files=all_files, messages=builder.messages, enums=builder.enums)
+    warnings = tuple(sorted(builder.warnings, key=lambda p: (p.location.sort_key(), p.subject)))
+    return Model(
+        files=tuple(files), all_files=all_files, messages=builder.messages, enums=builder.enums, warnings=warnings
+    )

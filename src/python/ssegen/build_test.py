@@ -1,16 +1,19 @@
 """Unit tests of the model: ssegen.build turns descriptors into ssegen.model and checks annotations."""
 from __future__ import annotations
 
+import random
 import textwrap
 from pathlib import Path
 from typing import Dict, Optional, Sequence
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
+from ssegen import build as build_module
 from ssegen.build import build_model
+from ssegen.generate import generate
 from ssegen.descriptors import ProtocFailed, compile_request
-from ssegen.errors import GenerationError
-from ssegen.model import Message, Method, Model, Service
+from ssegen.errors import GenerationError, Location
+from ssegen.model import Message, Method, Model, PathSegment, Route, Service
 from ssegen.options import Options
 from ssegen.testing import repo_path
 
@@ -782,3 +785,80 @@ def test_invalid_case(case: str, capfd: pytest.CaptureFixture) -> None:
     assert str(info.value) == expected
     assert len(info.value.problems) == expected.count(": error: ")
 
+
+
+# Route conflicts, indexed ---------------------------------------------------------------------------
+
+
+def _route(verb: str, path: str) -> Route:
+    segments = tuple(
+        PathSegment(s[1:-1], True) if s.startswith("{") else PathSegment(s, False) for s in path.split("/") if s
+    )
+    return Route(verb, path, segments, (), (), verb in ("POST", "PUT", "PATCH"), Location("t.proto"))
+
+
+def test_route_conflicts_equal_the_pairwise_check() -> None:
+    rng = random.Random(7)
+    texts = ["a", "b", "{x}", "{y}"]
+    for _ in range(200):
+        routes = [
+            _route(rng.choice(["GET", "POST"]), "/" + "/".join(rng.choice(texts) for _ in range(rng.randint(0, 3))))
+            for _ in range(rng.randint(1, 12))
+        ]
+        pairwise = [
+            (i, j, o)
+            for i in range(len(routes))
+            for j in range(i + 1, len(routes))
+            for o in [build_module._overlap(routes[i], routes[j])]
+            if o is not None
+        ]
+        assert build_module.route_conflicts(routes) == pairwise, [r.path for r in routes]
+
+
+def test_route_conflicts_compare_only_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 5,000 routes of one verb and length: the pairwise check made 12.5 million comparisons.
+    calls = []
+    original = build_module._overlap
+    monkeypatch.setattr(build_module, "_overlap", lambda a, b: calls.append(1) or original(a, b))
+    routes = [_route("POST", f"/svc{i % 50}/method_{i}") for i in range(5000)]
+    routes.append(_route("POST", "/svc1/{name}"))
+    conflicts = build_module.route_conflicts(routes)
+    assert conflicts == []  # a literal segment is more specific than {name}
+    assert len(calls) <= 2 * len(routes)
+
+
+def test_same_route_in_two_services_is_a_warning(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+    body = """
+        service ItemService {
+          option (sebuf.http.service_config) = {base_path: "/api"};
+          rpc GetItem(Req) returns (Empty) { option (sebuf.http.config) = {path: "/v1/items/{id}" method: HTTP_METHOD_GET}; }
+        }
+        service ItemAdminService {
+          option (sebuf.http.service_config) = {base_path: "/api/v1"};
+          rpc GetItem(Req) returns (Empty) { option (sebuf.http.config) = {path: "/items/{id}" method: HTTP_METHOD_GET}; }
+        }
+        message Req { string id = 1; }
+        """ + EMPTY
+    model = build_one(tmp_path, body)
+    assert [m.route.path for s in model.services for m in s.methods] == ["/api/v1/items/{id}"] * 2
+    (warning,) = model.warnings
+    assert str(warning).startswith("t.proto:12:")
+    assert ": warning: method t.ItemAdminService.GetItem: GET /api/v1/items/{id} is also the route of t.ItemService.GetItem" in str(warning)
+    assert "different muxes or routers" in str(warning)
+    # generate() reports it on stderr, where protoc and the Pants rule pass it on, and goes on.
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "t.proto").write_text(HEADER + textwrap.dedent(body))
+    outputs = generate(compile_request(["t.proto"], [str(tmp_path / "w")], "outputs=openapi"))
+    assert outputs["openapi"]
+    assert ": warning: method t.ItemAdminService.GetItem" in capfd.readouterr().err
+
+
+def test_same_route_in_one_service_stays_an_error(tmp_path: Path) -> None:
+    error = build_error(tmp_path, """
+        service ItemService {
+          rpc GetItem(Req) returns (Empty) { option (sebuf.http.config) = {path: "/items/{id}" method: HTTP_METHOD_GET}; }
+          rpc FetchItem(Req) returns (Empty) { option (sebuf.http.config) = {path: "/items/{id}" method: HTTP_METHOD_GET}; }
+        }
+        message Req { string id = 1; }
+        """ + EMPTY)
+    assert ": error: method t.ItemService.FetchItem: GET /items/{id} is also the route of t.ItemService.GetItem" in str(error)

@@ -30,9 +30,10 @@ class Problem:
     subject: str  # e.g. "method market.v1.MarketDataService.GetQuote, field symbol"
     message: str
     fix: str
+    severity: str = "error"  # or "warning": reported, and generation goes on
 
     def __str__(self) -> str:
-        return f"{self.location}: error: {self.subject}: {self.message}\n    fix: {self.fix}"
+        return f"{self.location}: {self.severity}: {self.subject}: {self.message}\n    fix: {self.fix}"
 
 
 class GenerationError(Exception):

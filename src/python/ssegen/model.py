@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
-from ssegen.errors import Location
+from ssegen.errors import Location, Problem
 
 # Event names the SSE wire contract reserves: a handler error after the stream committed, and the
 # clean end of a stream (so clients can tell "finished" from "connection dropped").
@@ -205,6 +205,9 @@ class Model:
     all_files: Dict[str, ProtoFile] = field(hash=False)  # by import path, imports included (no services)
     messages: Dict[str, Message] = field(hash=False)
     enums: Dict[str, Enum] = field(hash=False)
+    # Problems that do not stop generation (e.g. routes of two services that clash only when both
+    # are served together), in file order.
+    warnings: Tuple[Problem, ...] = field(default=(), hash=False)
 
     @property
     def services(self) -> Tuple[Service, ...]:

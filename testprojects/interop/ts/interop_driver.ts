@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 
 import {
   MarketDataServiceClient,
+  StreamInterruptedError,
   isApiError,
   isValidationError,
   type MarketDataServiceClientOptions,
@@ -19,7 +20,7 @@ const SCENARIO_DEADLINE_MS = 60_000;
 const OBSERVATION_DEADLINE_MS = 20_000;
 
 interface ExpectedError {
-  kind: "validation" | "api";
+  kind: "validation" | "api" | "interrupted";
   status?: number;
   message?: string;
   violations?: { field: string; description?: string }[];
@@ -140,6 +141,10 @@ function matchError(want: ExpectedError | undefined, error: unknown): string {
       }
     }
     return "";
+  }
+  if (want.kind === "interrupted") {
+    // The stream ended without its end event and reconnection (if on) gave up.
+    return error instanceof StreamInterruptedError ? "" : "want a StreamInterruptedError, got " + describe(error);
   }
   if (!isApiError(error)) return "want an ApiError, got " + describe(error);
   if (want.status !== undefined && error.status !== want.status) {

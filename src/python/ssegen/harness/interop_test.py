@@ -36,6 +36,9 @@ SCENARIOS = INTEROP + "/scenarios.json"
 # Streams between sebuf's framing and ssegen's: sebufpeer (a server and a client that write and read
 # exactly sebuf's wire) against the generated clients and servers with their sebuf framing options.
 SEBUF_SCENARIOS = INTEROP + "/sebuf_scenarios.json"
+# Reconnection always ends: the generated clients against sebufpeer serving streams that end without
+# the end event, ignore Last-Event-ID or close at once.
+RECONNECT_SCENARIOS = INTEROP + "/reconnect_scenarios.json"
 # Where the interop sources go inside the assembled Go module / TS package.
 GO_DIR = "interop"
 TS_FILES = ("interop_server.ts", "interop_driver.ts")
@@ -47,7 +50,8 @@ DRIVER_TIMEOUT_S = 600
 
 PAIRS = [("go", "go"), ("ts", "ts"), ("go", "ts"), ("ts", "go")]  # (client, server)
 SEBUF_PAIRS = [("sebuf", "go"), ("sebuf", "ts"), ("go", "sebuf"), ("ts", "sebuf")]
-NAMES = {"go": "Go", "ts": "TS", "sebuf": "sebuf-framing"}
+RECONNECT_PAIRS = [("go", "sebuf"), ("ts", "sebuf")]
+NAMES = {"go": "Go", "ts": "TS", "sebuf": "sebuf-framing", "reconnect": "reconnect-test"}
 REPRODUCE = "./pants test src/python/ssegen/harness:interop"
 REWRITE = (
     "./pants test --force src/python/ssegen/harness:interop "
@@ -64,6 +68,9 @@ class Built(NamedTuple):
     # reading sebuf_scenarios.json.
     sebuf_server: Dict[str, Tuple[List[str], Path]]
     sebuf_driver: Dict[str, Tuple[List[str], Path]]
+    # sebufpeer serving reconnect_scenarios.json, and the drivers reading it.
+    reconnect_server: Dict[str, Tuple[List[str], Path]]
+    reconnect_driver: Dict[str, Tuple[List[str], Path]]
 
 
 def scenario_names(path: str = SCENARIOS) -> List[str]:
@@ -111,6 +118,7 @@ def built() -> Iterator[Built]:
         package = build_ts(work)
         scenarios = str(repo_path(SCENARIOS))
         sebuf_scenarios = str(repo_path(SEBUF_SCENARIOS))
+        reconnect_scenarios = str(repo_path(RECONNECT_SCENARIOS))
         yield Built(
             server={
                 "go": ([str(go_server)], work),
@@ -130,6 +138,11 @@ def built() -> Iterator[Built]:
                 "go": ([str(go_driver), "-scenarios", sebuf_scenarios, "-base-url"], work),
                 "ts": (["node", "build/src/interop_driver.js", sebuf_scenarios], package),
                 "sebuf": ([str(sebuf_peer), "-scenarios", sebuf_scenarios, "-base-url"], work),
+            },
+            reconnect_server={"sebuf": ([str(sebuf_peer), "-scenarios", reconnect_scenarios, "-serve"], work)},
+            reconnect_driver={
+                "go": ([str(go_driver), "-scenarios", reconnect_scenarios, "-base-url"], work),
+                "ts": (["node", "build/src/interop_driver.js", reconnect_scenarios], package),
             },
         )
     finally:
@@ -182,13 +195,18 @@ class Server:
                 self.process.wait()
 
 
-def run_pair(built: Built, client: str, server: str, sebuf: bool = False) -> Dict[str, str]:
-    """Scenario name -> "" (passed) or what failed, for one client x server pair."""
-    names = scenario_names(SEBUF_SCENARIOS if sebuf else SCENARIOS)
-    argv, cwd = (built.sebuf_server if sebuf else built.server)[server]
+def run_pair(built: Built, client: str, server: str, suite: str = SCENARIOS) -> Dict[str, str]:
+    """Scenario name -> "" (passed) or what failed, for one client x server pair over one suite."""
+    names = scenario_names(suite)
+    servers, drivers = {
+        SCENARIOS: (built.server, built.driver),
+        SEBUF_SCENARIOS: (built.sebuf_server, built.sebuf_driver),
+        RECONNECT_SCENARIOS: (built.reconnect_server, built.reconnect_driver),
+    }[suite]
+    argv, cwd = servers[server]
     process = Server(argv, cwd)
     try:
-        driver, driver_cwd = (built.sebuf_driver if sebuf else built.driver)[client]
+        driver, driver_cwd = drivers[client]
         args = driver + [process.url]
         try:
             result = subprocess.run(
@@ -251,7 +269,9 @@ def render_table(results: Dict[Tuple[str, str], Dict[str, str]], all_pairs, path
 def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
     table, failures = render_table(results, PAIRS, SCENARIOS)
     sebuf_table, sebuf_failures = render_table(results, SEBUF_PAIRS, SEBUF_SCENARIOS)
-    failures += sebuf_failures
+    reconnect_pairs = [(c, "reconnect") for c, _ in RECONNECT_PAIRS]
+    reconnect_table, reconnect_failures = render_table(results, reconnect_pairs, RECONNECT_SCENARIOS)
+    failures += sebuf_failures + reconnect_failures
     return (
         "# Interop matrix\n\n"
         "Every generated client against every generated server of `testprojects/market_data`, all driving\n"
@@ -264,7 +284,11 @@ def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
         "sebuf's stream framing (`testprojects/interop/sebuf_scenarios.json`): `sebufpeer` writes and reads\n"
         "exactly sebuf's wire (no end event, no ids, a quoted-string error event; clients that read only\n"
         "`data: ` lines); the generated servers and clients run with their sebuf framing options.\n\n"
-        f"{sebuf_table}\n"
+        f"{sebuf_table}\n\n"
+        "Reconnection always ends (`testprojects/interop/reconnect_scenarios.json`): `sebufpeer` serves\n"
+        "streams with ids and no end event, resuming after `Last-Event-ID`, replaying everything, or closing\n"
+        "at once; the clients reconnect, deliver each event once and end with an interruption.\n\n"
+        f"{reconnect_table}\n"
         + ("\nFailures:\n\n" + "\n".join(failures) + "\n" if failures else "")
     )
 
@@ -281,11 +305,19 @@ def test_interop(built: Built, matrix: Dict[Tuple[str, str], Dict[str, str]], cl
 
 @pytest.mark.parametrize("client,server", SEBUF_PAIRS, ids=[f"{c}-client-{s}-server" for c, s in SEBUF_PAIRS])
 def test_sebuf_framing_interop(built: Built, matrix: Dict[Tuple[str, str], Dict[str, str]], client: str, server: str) -> None:
-    results = run_pair(built, client, server, sebuf=True)
+    results = run_pair(built, client, server, SEBUF_SCENARIOS)
     matrix[(client, server)] = results
     failures = [
         f"{NAMES[client]} client -> {NAMES[server]} server: {name}: {detail}" for name, detail in results.items() if detail
     ]
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("client", [c for c, _ in RECONNECT_PAIRS], ids=[f"{c}-client" for c, _ in RECONNECT_PAIRS])
+def test_reconnect_always_ends(built: Built, matrix: Dict[Tuple[str, str], Dict[str, str]], client: str) -> None:
+    results = run_pair(built, client, "sebuf", RECONNECT_SCENARIOS)
+    matrix[(client, "reconnect")] = results
+    failures = [f"{NAMES[client]} client -> reconnect server: {name}: {detail}" for name, detail in results.items() if detail]
     assert not failures, "\n".join(failures)
 
 

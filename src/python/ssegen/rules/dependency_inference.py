@@ -42,6 +42,9 @@ class SseProtoImportMapping:
 
     by_language: FrozenDict[str, FrozenDict[str, Tuple[Address, ...]]]
     protobuf: FrozenDict[str, Tuple[Address, ...]]
+    # Repo path -> owning addresses, per language: which targets generate from the same file (files
+    # of one import path under different source roots are different files).
+    files_by_language: FrozenDict[str, FrozenDict[str, Tuple[Address, ...]]] = FrozenDict()
 
     def owners(self, import_path: str, language: str) -> Tuple[Address, ...]:
         same_language = self.by_language.get(language, FrozenDict()).get(import_path)
@@ -73,10 +76,12 @@ async def map_sse_proto_imports(all_targets: AllTargets) -> SseProtoImportMappin
     files = [(t, f) for t, p in zip((*generated, *protobuf), paths) for f in p.files]
     stripped = await MultiGet(Get(StrippedFileName, StrippedFileNameRequest(f)) for _, f in files)
     by_language: DefaultDict[str, DefaultDict[str, Set[Address]]] = defaultdict(lambda: defaultdict(set))
+    files_by_language: DefaultDict[str, DefaultDict[str, Set[Address]]] = defaultdict(lambda: defaultdict(set))
     protobuf_owners: DefaultDict[str, Set[Address]] = defaultdict(set)
-    for (tgt, _), name in zip(files, stripped):
+    for (tgt, repo_path), name in zip(files, stripped):
         if tgt.has_field(SseProtoSourcesField):
             by_language[_language_of(tgt[SseProtoSourcesField])][name.value].add(tgt.address)
+            files_by_language[_language_of(tgt[SseProtoSourcesField])][repo_path].add(tgt.address)
         else:
             protobuf_owners[name.value].add(tgt.address)
 
@@ -86,6 +91,7 @@ async def map_sse_proto_imports(all_targets: AllTargets) -> SseProtoImportMappin
     return SseProtoImportMapping(
         by_language=FrozenDict({lang: frozen(m) for lang, m in sorted(by_language.items())}),
         protobuf=frozen(protobuf_owners),
+        files_by_language=FrozenDict({lang: frozen(m) for lang, m in sorted(files_by_language.items())}),
     )
 
 

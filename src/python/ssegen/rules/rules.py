@@ -1,6 +1,7 @@
 """Codegen rules: one generator process per library, shared by every language target it generates."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ from ssegen.rules.target_types import (
 )
 
 _OUT = "__ssegen_out"
+
+logger = logging.getLogger(__name__)
 
 
 class SsegenGenerationFailed(Exception):
@@ -147,6 +150,9 @@ async def run_ssegen(request: SsegenRunRequest, tool: SsegenTool) -> SsegenRunRe
     if result.exit_code != 0:
         message = _to_repo_paths(result.stderr.decode(errors="replace").strip(), request.repo_paths)
         raise SsegenGenerationFailed(f"ssegen could not generate code:\n{message}")
+    warnings = result.stderr.decode(errors="replace").strip()
+    if warnings:
+        logger.warning(_to_repo_paths(warnings, request.repo_paths))
     return SsegenRunResult(await Get(Digest, RemovePrefix(result.output_digest, _OUT)))
 
 
@@ -183,20 +189,27 @@ async def generate_language(request: GenerateSourcesRequest, language: str, subs
         Get(SourceFiles, SourceFilesRequest([tgt[SourcesField]])),
         Get(SourceRoot, SourceRootRequest, SourceRootRequest.for_target(tgt)),
     )
-    stripped, roots = await MultiGet(
-        Get(StrippedSourceFiles, SourceFiles, all_sources),
-        Get(SourceRootsResult, SourceRootsRequest, SourceRootsRequest.for_files(all_sources.files)),
-    )
+    roots = await Get(SourceRootsResult, SourceRootsRequest, SourceRootsRequest.for_files(all_sources.files))
 
     def import_path(file: str) -> str:
         root = roots.path_to_root[PurePath(file)].path
         return file if root == "." else str(PurePath(file).relative_to(root))
 
-    repo_paths = {import_path(f): f for f in all_sources.files}
+    repo_paths: Dict[str, str] = {}
+    for f in sorted(all_sources.files):
+        other = repo_paths.setdefault(import_path(f), f)
+        if other != f:
+            raise SsegenGenerationFailed(
+                f"{tgt.address} sees two files with the import path {import_path(f)}: {other} and {f} (under "
+                "different source roots), and protoc can compile only one of them.\n"
+                "    fix: give one of the files another path below its source root, or keep the library that owns "
+                "one of them out of the other's dependencies."
+            )
     to_import_path = {repo: imp for imp, repo in repo_paths.items()}
+    stripped = await Get(StrippedSourceFiles, SourceFiles, all_sources)
     own_files = tuple(sorted(to_import_path[f] for f in own_sources.files))
     if language in LANGUAGES_WRITING_PER_FILE:
-        await _check_single_owner(tgt.address, own_files, repo_paths, language)
+        await _check_single_owner(tgt.address, tuple(sorted(own_sources.files)), language)
     run = await Get(
         SsegenRunResult,
         SsegenRunRequest(
@@ -219,15 +232,14 @@ async def generate_language(request: GenerateSourcesRequest, language: str, subs
 LANGUAGES_WRITING_PER_FILE = ("go", "ts")
 
 
-async def _check_single_owner(
-    address: Address, files: Tuple[str, ...], repo_paths: Dict[str, str], language: str
-) -> None:
+async def _check_single_owner(address: Address, files: Tuple[str, ...], language: str) -> None:
+    """No other target generates this language from one of these files (repo paths)."""
     mapping = await Get(SseProtoImportMapping)
     for file in files:
-        others = [a for a in mapping.by_language.get(language, FrozenDict()).get(file, ()) if a != address]
+        others = [a for a in mapping.files_by_language.get(language, FrozenDict()).get(file, ()) if a != address]
         if others:
             raise SsegenGenerationFailed(
-                f"{repo_paths[file]} belongs to {address} and {', '.join(str(a) for a in others)}: each would "
+                f"{file} belongs to {address} and {', '.join(str(a) for a in others)}: each would "
                 f"generate its {language} code, into the same files.\n"
                 "    fix: let one sse_proto_library own the file (narrow the others' `sources`, e.g. with a "
                 "`!file.proto` exclude), or select different `outputs`."

@@ -373,3 +373,45 @@ def test_go_package_prefix_reaches_the_generator(rule_runner: RuleRunner) -> Non
     server = files["src/protos/chat/v1/chatv1http/chat_server.ssegen.go"]
     assert 'chatv1 "example.com/gen/chat/v1"' in server
     assert '"POST /chatv1/ping"' in server
+
+
+PING_PROTO = dedent(
+    """\
+    syntax = "proto3";
+    package ping.v1;
+    option go_package = "example.com/{team}/ping/v1;pingv1";
+    import "sebuf/http/annotations.proto";
+    service PingService { rpc Ping(PingRequest) returns (PingRequest); }
+    message PingRequest {}
+    """
+)
+
+
+def test_one_import_path_under_two_source_roots(rule_runner: RuleRunner) -> None:
+    # Two unrelated libraries, each ping/v1/ping.proto below its own source root, both generate.
+    rule_runner.write_files({
+        "testprojects/a/proto/ping/v1/ping.proto": PING_PROTO.replace("{team}", "a"),
+        "testprojects/a/proto/ping/v1/BUILD": "sse_proto_library(name='ping')\n",
+        "testprojects/b/proto/ping/v1/ping.proto": PING_PROTO.replace("{team}", "b"),
+        "testprojects/b/proto/ping/v1/BUILD": "sse_proto_library(name='ping')\n",
+    })
+    for team in ("a", "b"):
+        files = generate(
+            rule_runner, Address(f"testprojects/{team}/proto/ping/v1", target_name="ping", generated_name="ts"),
+            SseTypeScriptSourcesField,
+        )
+        assert f"testprojects/{team}/proto/ping/v1/ping.client.ts" in files
+    # A library that depends on both sees two files of one import path: named, with both paths.
+    rule_runner.write_files({
+        "testprojects/a/proto/ping/v1/BUILD": "sse_proto_library(name='ping', "
+        "dependencies=['testprojects/b/proto/ping/v1:ping'])\n",
+    })
+    with pytest.raises(ExecutionError) as error:
+        generate(
+            rule_runner, Address("testprojects/a/proto/ping/v1", target_name="ping", generated_name="ts"),
+            SseTypeScriptSourcesField,
+        )
+    assert (
+        "sees two files with the import path ping/v1/ping.proto: testprojects/a/proto/ping/v1/ping.proto and "
+        "testprojects/b/proto/ping/v1/ping.proto" in str(error.value)
+    )

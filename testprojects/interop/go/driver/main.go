@@ -542,6 +542,11 @@ func matchError(want *expectedError, err error) string {
 		if want.Message != nil && a.Message != *want.Message {
 			return fmt.Sprintf("got message %q, want %q", a.Message, *want.Message)
 		}
+	case "interrupted":
+		// The stream ended without its end event and reconnection (if on) gave up.
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			return "want an error wrapping io.ErrUnexpectedEOF, got " + describe(err)
+		}
 	default:
 		return "unknown error kind " + want.Kind
 	}

@@ -5,6 +5,8 @@
 //	    serves StreamQuotes as sebuf's Go server frames it: an optional `event:` line and one
 //	    `data:` line per event, no ids, no end event, and `event: error` with a %q-quoted text.
 //	    It prints "LISTENING <url>" and streams each scenario's expected events for its symbol.
+//	    Events with an expected id get an `id:` line (reconnect_scenarios.json: servers that end
+//	    without an end event), skipping those up to Last-Event-ID when the scenario has resume.
 //	sebufpeer -scenarios sebuf_scenarios.json -base-url URL
 //	    reads StreamQuotes as sebuf's clients do (only `data: ` lines, split on LF, each decoded
 //	    on its own) and prints a RESULT line per scenario.
@@ -21,22 +23,26 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
 
 type scenario struct {
 	Name    string `json:"name"`
+	Resume  bool   `json:"resume"`
 	Request struct {
 		Symbol string `json:"symbol"`
 	} `json:"request"`
 	Expect struct {
 		Events []struct {
 			Event string          `json:"event"`
+			ID    string          `json:"id"`
 			Data  json.RawMessage `json:"data"`
 		} `json:"events"`
 		End   string `json:"end"`
 		Error *struct {
+			Kind    string `json:"kind"`
 			Message string `json:"message"`
 		} `json:"error"`
 	} `json:"expect"`
@@ -86,7 +92,14 @@ func serveScenarios(f file) error {
 			w.Header().Set("Content-Type", "text/event-stream")
 			w.Header().Set("Cache-Control", "no-cache")
 			w.Header().Set("Connection", "keep-alive")
+			last, _ := strconv.Atoi(r.Header.Get("Last-Event-ID"))
 			for _, ev := range sc.Expect.Events {
+				if id, err := strconv.Atoi(ev.ID); sc.Resume && err == nil && id <= last {
+					continue
+				}
+				if ev.ID != "" {
+					fmt.Fprintf(w, "id: %s\n", ev.ID)
+				}
 				if ev.Event != "message" {
 					fmt.Fprintf(w, "event: %s\n", ev.Event)
 				}
@@ -94,7 +107,7 @@ func serveScenarios(f file) error {
 				fmt.Fprintf(w, "data: %s\n\n", compact)
 				w.(http.Flusher).Flush()
 			}
-			if sc.Expect.Error != nil {
+			if sc.Expect.Error != nil && sc.Expect.Error.Kind == "api" {
 				fmt.Fprintf(w, "event: error\ndata: %q\n\n", sc.Expect.Error.Message)
 			}
 			return
@@ -152,7 +165,7 @@ func read(baseURL string, headers map[string]string, sc scenario) string {
 		_ = json.Unmarshal(ev.Data, &item)
 		want = append(want, item)
 	}
-	if sc.Expect.Error != nil {
+	if sc.Expect.Error != nil && sc.Expect.Error.Kind == "api" {
 		want = append(want, sc.Expect.Error.Message)
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -252,7 +252,9 @@ export function streamRoute<Req, Res>(
 /**
  * A handler for the routes: 404 `{"message"}` when no route matches the path, 405 when one does
  * with another method. Literal segments win over variables. HEAD is served by a GET route, as
- * HTTP requires: its status and headers, without the body (a stream is cancelled at once).
+ * HTTP requires: its status and headers, without the body (a stream is cancelled at once). Throws
+ * when two routes can match the same request and neither is more specific (e.g. two services with
+ * one route), as Go's ServeMux refuses such a registration.
  */
 export function createRouter(
   routes: RouteDescriptor[],
@@ -261,6 +263,7 @@ export function createRouter(
   const trimmed = (options.prefix ?? "").replace(/\/+$/, "");
   const prefix = trimmed === "" || trimmed.startsWith("/") ? trimmed : "/" + trimmed;
   const table = routes.map((route) => ({ route, template: parseTemplate(route.path) }));
+  checkClashes(table);
   const dispatch = async (request: Request): Promise<Response> => {
     const pathname = new URL(request.url).pathname;
     if (prefix !== "" && pathname !== prefix && !pathname.startsWith(prefix + "/")) {
@@ -377,6 +380,47 @@ function matchSegments(parts: readonly string[], template: readonly Segment[]): 
     }
   }
   return values;
+}
+
+interface TableEntry {
+  route: RouteDescriptor;
+  template: Segment[];
+}
+
+// Routes of one method and length are compared pairwise: they clash when every segment pair is the
+// same literal or has a variable, and neither route has a literal wherever the other has one.
+function checkClashes(table: readonly TableEntry[]): void {
+  const groups = new Map<string, TableEntry[]>();
+  for (const entry of table) {
+    const key = entry.route.method + " " + entry.template.length;
+    const group = groups.get(key) ?? [];
+    for (const other of group) {
+      if (clash(other.template, entry.template)) {
+        throw new Error(
+          "routes clash: " + entry.route.method + " " + entry.route.path + " and " + other.route.path +
+            " can match the same request, and neither is more specific",
+        );
+      }
+    }
+    group.push(entry);
+    groups.set(key, group);
+  }
+}
+
+function clash(a: readonly Segment[], b: readonly Segment[]): boolean {
+  let aMore = false;
+  let bMore = false;
+  for (const [i, segment] of a.entries()) {
+    const other = b[i] as Segment;
+    if (!segment.variable && !other.variable) {
+      if (segment.text !== other.text) return false;
+    } else if (!segment.variable) {
+      aMore = true;
+    } else if (!other.variable) {
+      bMore = true;
+    }
+  }
+  return aMore === bMore;
 }
 
 function moreSpecific(a: readonly Segment[], b: readonly Segment[]): boolean {
