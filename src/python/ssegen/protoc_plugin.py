@@ -9,7 +9,7 @@ import sys
 from google.protobuf.compiler import plugin_pb2
 
 from ssegen.errors import GenerationError, OptionsError
-from ssegen.generate import generate
+from ssegen.generate import generate, without_cycle_collector
 
 
 def respond(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGeneratorResponse:
@@ -30,7 +30,9 @@ def respond(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerato
 
 def main() -> None:
     request = plugin_pb2.CodeGeneratorRequest.FromString(sys.stdin.buffer.read())
-    sys.stdout.buffer.write(respond(request).SerializeToString())
+    with without_cycle_collector():
+        response = respond(request)
+    sys.stdout.buffer.write(response.SerializeToString())
 
 
 if __name__ == "__main__":
