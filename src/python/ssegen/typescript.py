@@ -55,12 +55,14 @@ ERRORS_EXPORTS = (
     "StreamInterruptedError", "ValidationError", "isApiError", "isValidationError",
 )
 CLIENT_RUNTIME_EXPORTS = (
-    "CallOptions", "ClientOptions", "ClientTransport", "HttpCall", "QueryValue", "ReconnectPolicy", "SseEvent",
-    "SseParser", "SseParserOptions", "StreamEvent", "StreamOptions", "eventData", "pathSegment",
+    "CallOptions", "ClientInterceptor", "ClientOptions", "ClientRequest", "ClientRequestInit", "ClientTransport",
+    "HttpCall", "QueryValue", "ReconnectPolicy", "ResponseInfo", "SseEvent", "SseParser", "SseParserOptions",
+    "StreamEvent", "StreamOptions", "eventData", "pathSegment",
 )
 SERVER_RUNTIME_EXPORTS = (
     "HandlerContext", "HeaderSpec", "MethodSpec", "ParamSpec", "RouteDescriptor", "RouterOptions", "ScalarType",
-    "ServerEvent", "ServerOptions", "StreamSource", "createRouter", "serverEvent", "streamRoute", "unaryRoute",
+    "ServerCall", "ServerEvent", "ServerInterceptor", "ServerOptions", "StreamSource", "createRouter", "serverEvent",
+    "streamRoute", "unaryRoute",
 )
 RUNTIME_EXPORTS = frozenset(ERRORS_EXPORTS + CLIENT_RUNTIME_EXPORTS + SERVER_RUNTIME_EXPORTS)
 
@@ -600,7 +602,7 @@ def _client_method(
     uses_request = bool(route.path_params or route.query_params or route.has_body)
     request = "request" if uses_request else "_request"
     # The HttpCall literal, first argument of a call at 4 spaces of indentation.
-    call = ["      {", f"        method: {ts_string(route.verb)},"]
+    call = ["      {", f"        name: {ts_string(method.full_name)},", f"        method: {ts_string(route.verb)},"]
     call += sum_lines(_path_terms(model, method, request, imports), "        ", "path: ")
     if route.query_params:
         query = [f"[{ts_string(q.name)}, {property_access(request, q.field.json_name)}]" for q in route.query_params]
@@ -724,6 +726,7 @@ def _spec_lines(model: Model, method: Method) -> List[str]:
 
     return [
         "      {",
+        f"        name: {ts_string(method.full_name)},",
         f"        method: {ts_string(route.verb)},",
         f"        path: {ts_string(route.path)},",
         *array("headers", [_header_spec(h) for h in method.headers]),
