@@ -22,7 +22,7 @@ from typing import List, Optional
 
 from ssegen.descriptors import BUNDLED_INCLUDE_DIR, ProtocFailed, compile_request
 from ssegen.errors import GenerationError, OptionsError
-from ssegen.generate import generate
+from ssegen.generate import generate, without_cycle_collector
 from ssegen.version import __version__
 
 
@@ -45,8 +45,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("files", nargs="+", help=".proto files relative to the import roots")
     args = parser.parse_args(argv)
     try:
-        request = compile_request(args.files, args.proto_path or ["."], args.param)
-        outputs = generate(request)
+        with without_cycle_collector():
+            request = compile_request(args.files, args.proto_path or ["."], args.param)
+            outputs = generate(request)
     except ProtocFailed:
         return 1
     except OptionsError as e:

@@ -10,7 +10,7 @@ import sys
 from google.protobuf.compiler import plugin_pb2
 
 from ssegen.errors import GenerationError, OptionsError
-from ssegen.generate import generate
+from ssegen.generate import generate, without_cycle_collector
 from ssegen.version import __version__
 
 
@@ -36,7 +36,9 @@ def main() -> None:
         print(f"protoc-gen-ssegen {__version__}")
         return
     request = plugin_pb2.CodeGeneratorRequest.FromString(sys.stdin.buffer.read())
-    sys.stdout.buffer.write(respond(request).SerializeToString())
+    with without_cycle_collector():
+        response = respond(request)
+    sys.stdout.buffer.write(response.SerializeToString())
 
 
 if __name__ == "__main__":

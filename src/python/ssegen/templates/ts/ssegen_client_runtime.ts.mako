@@ -37,6 +37,9 @@ const COLON = 58;
 const SPACE = 32;
 // The room a line has beyond the event size limit: "event: " (as in the Go client).
 const LONGEST_FIELD_NAME = 7;
+// A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
+const MAX_UTF8_PER_UNIT = 3;
+const STREAM = { stream: true };
 
 /** The length of `text` in UTF-8 (a lone surrogate encodes as U+FFFD, three bytes). */
 function utf8Length(text: string): number {
@@ -69,10 +72,16 @@ export class SseParser {
   #retry: number | undefined;
   #idBuffer: string;
   #eventType = "";
-  #data: string[] = [];
+  // The data lines joined with LF so far, and how many there were.
+  #data = "";
+  #dataLines = 0;
   #line = "";
-  #lineBytes = 0;
-  #dataBytes = 0;
+  // Sizes against maxEventSize: UTF-16 code units while 3 bytes a unit stays within the limit,
+  // then (`...Exact`) UTF-8 bytes, counted from then on. Most events are never counted.
+  #lineSize = 0;
+  #lineExact = false;
+  #dataSize = 0;
+  #dataExact = false;
   // The last line ended with CR: an LF arriving next (maybe in the next chunk) is part of that end.
   #skipLF = false;
 
@@ -95,7 +104,7 @@ export class SseParser {
 
   /** Parses the next bytes of the stream, dispatching every event they complete. */
   feed(chunk: Uint8Array): void {
-    this.#parse(this.#decoder.decode(chunk, { stream: true }));
+    this.#parse(this.#decoder.decode(chunk, STREAM));
   }
 
   /** Ends the stream: a partial line or event is discarded. The parser can then take a new stream. */
@@ -108,10 +117,13 @@ export class SseParser {
 
   #reset(): void {
     this.#line = "";
-    this.#data = [];
+    this.#data = "";
+    this.#dataLines = 0;
     this.#eventType = "";
-    this.#lineBytes = 0;
-    this.#dataBytes = 0;
+    this.#lineSize = 0;
+    this.#lineExact = false;
+    this.#dataSize = 0;
+    this.#dataExact = false;
   }
 
   #parse(text: string): void {
@@ -134,9 +146,10 @@ export class SseParser {
       }
       this.#appendToLine(text.slice(start, end));
       const line = this.#line;
-      const lineBytes = this.#lineBytes;
+      const lineBytes = this.#lineExact ? this.#lineSize : -1;
       this.#line = "";
-      this.#lineBytes = 0;
+      this.#lineSize = 0;
+      this.#lineExact = false;
       start = end + 1;
       if (text.charCodeAt(end) === CR) {
         if (start === length) this.#skipLF = true;
@@ -148,10 +161,32 @@ export class SseParser {
 
   #appendToLine(piece: string): void {
     this.#line += piece;
-    if (this.#maxEventSize > 0) {
-      this.#lineBytes += utf8Length(piece);
-      if (this.#lineBytes > this.#maxEventSize + LONGEST_FIELD_NAME) this.#tooLarge();
+    if (this.#maxEventSize === 0) return;
+    const limit = this.#maxEventSize + LONGEST_FIELD_NAME;
+    if (this.#lineExact) {
+      this.#lineSize += utf8Length(piece);
+    } else {
+      this.#lineSize += piece.length;
+      if (this.#lineSize * MAX_UTF8_PER_UNIT <= limit) return;
+      this.#lineExact = true;
+      this.#lineSize = utf8Length(this.#line);
     }
+    if (this.#lineSize > limit) this.#tooLarge();
+  }
+
+  // Adds a data line's value to the event's size (its LF separator included).
+  #countData(value: string, valueStart: number, lineBytes: number): void {
+    const separator = this.#dataLines > 1 ? 1 : 0;
+    if (this.#dataExact) {
+      // What precedes the value ("data", ":" and a space) is ASCII: one byte a character.
+      this.#dataSize += separator + (lineBytes === -1 ? utf8Length(value) : lineBytes - valueStart);
+    } else {
+      this.#dataSize += separator + value.length;
+      if (this.#dataSize * MAX_UTF8_PER_UNIT <= this.#maxEventSize) return;
+      this.#dataExact = true;
+      this.#dataSize = utf8Length(this.#data);
+    }
+    if (this.#dataSize > this.#maxEventSize) this.#tooLarge();
   }
 
   #tooLarge(): never {
@@ -159,7 +194,7 @@ export class SseParser {
     throw new EventTooLargeError(this.#maxEventSize);
   }
 
-  // `lineBytes`: the line's UTF-8 length, counted while it was read (0 without a size limit).
+  // `lineBytes`: the line's UTF-8 length if it was counted while it was read, else -1.
   #processLine(line: string, lineBytes: number): void {
     if (line === "") {
       this.#dispatch();
@@ -175,12 +210,8 @@ export class SseParser {
         this.#eventType = value;
         break;
       case "data":
-        this.#data.push(value);
-        if (this.#maxEventSize > 0) {
-          // What precedes the value ("data", ":" and a space) is ASCII: one byte a character.
-          this.#dataBytes += (this.#data.length > 1 ? 1 : 0) + lineBytes - valueStart;
-          if (this.#dataBytes > this.#maxEventSize) this.#tooLarge();
-        }
+        this.#data = this.#dataLines++ === 0 ? value : `${this.#data}\n${value}`;
+        if (this.#maxEventSize > 0) this.#countData(value, valueStart, lineBytes);
         break;
       case "id":
         if (!value.includes("\0")) this.#idBuffer = value;
@@ -197,10 +228,11 @@ export class SseParser {
   #dispatch(): void {
     this.#lastEventId = this.#idBuffer;
     const data = this.#data;
+    const lines = this.#dataLines;
     const type = this.#eventType === "" ? "message" : this.#eventType;
     this.#reset();
-    if (data.length === 0) return;
-    this.#onEvent({ type, data: data.join("\n"), id: this.#lastEventId });
+    if (lines === 0) return;
+    this.#onEvent({ type, data, id: this.#lastEventId });
   }
 }
 

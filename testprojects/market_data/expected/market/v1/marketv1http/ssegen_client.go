@@ -531,14 +531,14 @@ func (s *EventStream[T]) Next() bool {
 		case sseEndEvent:
 			s.finish(nil)
 		case sseErrorEvent:
-			s.finish(errorEventError(ev.Data))
+			s.finish(errorEventError(string(ev.Data)))
 		default:
 			if s.replayed(ev.ID, prevID) {
 				continue
 			}
 			var zero T
 			msg := zero.ProtoReflect().Type().New().Interface().(T)
-			if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal([]byte(ev.Data), msg); err != nil {
+			if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(ev.Data, msg); err != nil {
 				s.finish(fmt.Errorf("ssegen: cannot decode a %q event: %w", ev.Type, err))
 				continue
 			}
@@ -698,9 +698,11 @@ func (e *EventTooLargeError) Error() string {
 }
 
 // sseEvent is one dispatched event. Type is "message" when the event had no name; ID is
-// the last event id at dispatch.
+// the last event id at dispatch. Data (valid UTF-8) belongs to the event: the decoder hands
+// its buffer over rather than copying it, so a large event is held once.
 type sseEvent struct {
-	Type, Data, ID string
+	Type, ID string
+	Data     []byte
 }
 
 // sseDecoder parses an event stream as the WHATWG HTML standard specifies. It reads with
@@ -712,7 +714,7 @@ type sseDecoder struct {
 	started   bool
 	skipLF    bool // the last line ended with CR: an LF right after it belongs to it
 	line      []byte
-	data      []byte // every data line followed by LF
+	data      []byte // every data line followed by LF; nil before the event's first
 	eventType string
 	idBuffer  string
 	lastID    string
@@ -738,19 +740,19 @@ func (d *sseDecoder) Next() (sseEvent, error) {
 			break
 		}
 		if len(line) > 0 {
-			d.err = d.field(decodeUTF8(line))
+			d.err = d.field(line)
 			continue
 		}
 		d.lastID = d.idBuffer
-		if len(d.data) == 0 {
+		if d.data == nil {
 			d.eventType = ""
 			continue
 		}
-		ev := sseEvent{Type: d.eventType, Data: string(d.data[:len(d.data)-1]), ID: d.lastID}
+		ev := sseEvent{Type: d.eventType, Data: d.data[:len(d.data)-1], ID: d.lastID}
 		if ev.Type == "" {
 			ev.Type = "message"
 		}
-		d.data, d.eventType = d.data[:0], ""
+		d.data, d.eventType = nil, ""
 		return ev, nil
 	}
 	return sseEvent{}, d.err
@@ -762,36 +764,59 @@ func (d *sseDecoder) LastEventID() string { return d.lastID }
 // Retry is the last valid reconnection time the stream set.
 func (d *sseDecoder) Retry() (time.Duration, bool) { return d.retry, d.hasRetry }
 
-func (d *sseDecoder) field(line string) error {
+// field processes a non-empty line. The line is split before it is decoded from UTF-8:
+// the colon is ASCII, which never takes part in a multi-byte or invalid sequence.
+func (d *sseDecoder) field(line []byte) error {
 	if line[0] == ':' {
 		return nil
 	}
-	name, value, found := strings.Cut(line, ":")
-	if found {
-		value = strings.TrimPrefix(value, " ")
+	name, value := line, []byte(nil)
+	if colon := bytes.IndexByte(line, ':'); colon >= 0 {
+		name, value = line[:colon], line[colon+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
 	}
-	switch name {
+	switch string(name) {
 	case "event":
-		d.eventType = value
+		d.eventType = decodeUTF8(value)
 	case "data":
-		d.data = append(append(d.data, value...), '\n')
+		d.appendData(line, value)
 		if d.max > 0 && len(d.data)-1 > d.max {
 			return &EventTooLargeError{Limit: d.max}
 		}
 	case "id":
-		if !strings.ContainsRune(value, 0) {
-			d.idBuffer = value
+		if bytes.IndexByte(value, 0) < 0 {
+			d.idBuffer = decodeUTF8(value)
 		}
 	case "retry":
 		// A value too large for a time.Duration is ignored, like any other unusable value.
-		if value != "" && strings.Trim(value, "0123456789") == "" {
-			ms, err := strconv.ParseInt(value, 10, 64)
+		if len(value) > 0 && len(bytes.Trim(value, "0123456789")) == 0 {
+			ms, err := strconv.ParseInt(string(value), 10, 64)
 			if err == nil && ms <= math.MaxInt64/int64(time.Millisecond) {
 				d.retry, d.hasRetry = time.Duration(ms)*time.Millisecond, true
 			}
 		}
 	}
 	return nil
+}
+
+// appendData adds a data line's value (a part of line) to the event's data. The event's
+// first line gives the event its buffer: the value moves to the front of the line's, which
+// the next line no longer reuses, so even a large data line is never copied elsewhere.
+func (d *sseDecoder) appendData(line, value []byte) {
+	valid := utf8.Valid(value)
+	if d.data == nil && valid {
+		n := copy(line, value)
+		d.data, d.line = append(line[:n], '\n'), nil
+		return
+	}
+	if valid {
+		d.data = append(d.data, value...)
+	} else {
+		d.data = append(d.data, decodeUTF8(value)...)
+	}
+	d.data = append(d.data, '\n')
 }
 
 // readLine returns the next line without its terminator. A CR ends a line at once; an LF
@@ -822,10 +847,7 @@ func (d *sseDecoder) readLine() ([]byte, error) {
 			}
 		}
 		chunk, _ := d.r.Peek(d.r.Buffered())
-		end := bytes.IndexAny(chunk, "\r\n")
-		if end < 0 {
-			end = len(chunk)
-		}
+		end := lineEnd(chunk)
 		d.line = append(d.line, chunk[:end]...)
 		if d.max > 0 && len(d.line) > d.max+longestFieldName {
 			return nil, &EventTooLargeError{Limit: d.max}
@@ -837,6 +859,19 @@ func (d *sseDecoder) readLine() ([]byte, error) {
 		}
 		_, _ = d.r.Discard(end)
 	}
+}
+
+// lineEnd is the index of the first CR or LF in b, or len(b). Two IndexByte scans (which
+// are vectorised) beat one IndexAny (which is not); the CR scan stops at the LF.
+func lineEnd(b []byte) int {
+	end := bytes.IndexByte(b, '\n')
+	if end < 0 {
+		end = len(b)
+	}
+	if cr := bytes.IndexByte(b[:end], '\r'); cr >= 0 {
+		return cr
+	}
+	return end
 }
 
 // skipBOM drops one leading UTF-8 byte order mark, reading no further than needed to know.

@@ -840,21 +840,30 @@ function dataText(data: unknown): string {
   return text;
 }
 
-// The handler's items, one at a time. Each item is subscribed to exactly once, and the waits for
-// it (one per heartbeat while the handler is idle) come and go without leaving callbacks behind.
+// The handler's items, one at a time. Each item is subscribed to exactly once. One abort listener
+// and at most one heartbeat timer serve the whole stream: a timer re-arms itself for what is left of
+// the current wait instead of being set and cleared for every item (close() removes both).
 class ItemQueue {
   private asked = false;
   private ready: Outcome | undefined;
   private waiter: ((outcome: Outcome) => void) | undefined;
+  private waitStarted = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly source: Source<unknown>;
+  private readonly interval: number;
+  private readonly signal: AbortSignal;
+  private readonly onAbort = (): void => this.settle({ kind: "aborted" });
 
-  constructor(source: Source<unknown>) {
+  constructor(source: Source<unknown>, interval: number, signal: AbortSignal) {
     this.source = source;
+    this.interval = interval;
+    this.signal = signal;
+    signal.addEventListener("abort", this.onAbort, { once: true });
   }
 
   // Resolves with whichever comes first: the next item, the heartbeat interval, the abort. The
   // next item is asked for only after the previous one was taken (backpressure).
-  next(interval: number, signal: AbortSignal): Promise<Outcome> {
+  next(): Promise<Outcome> {
     if (!this.asked) {
       this.asked = true;
       this.source.next().then(
@@ -868,26 +877,42 @@ class ItemQueue {
       if (ready.kind === "step") this.asked = false;
       return Promise.resolve(ready);
     }
-    if (signal.aborted) return Promise.resolve({ kind: "aborted" });
+    if (this.signal.aborted) return Promise.resolve({ kind: "aborted" });
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const settle = (outcome: Outcome): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        this.waiter = undefined;
-        if (outcome.kind === "step") this.asked = false;
-        resolve(outcome);
-      };
-      const onAbort = (): void => settle({ kind: "aborted" });
-      signal.addEventListener("abort", onAbort);
-      if (interval > 0) timer = setTimeout(() => settle({ kind: "heartbeat" }), interval);
-      this.waiter = settle;
+      this.waiter = resolve;
+      if (this.interval > 0) {
+        this.waitStarted = performance.now();
+        if (this.timer === undefined) this.arm(this.interval);
+      }
     });
   }
 
-  private deliver(outcome: Outcome): void {
+  close(): void {
+    this.signal.removeEventListener("abort", this.onAbort);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.waiter === undefined) return;
+      const left = this.waitStarted + this.interval - performance.now();
+      if (left > 0) this.arm(left);
+      else this.settle({ kind: "heartbeat" });
+    }, ms);
+  }
+
+  private settle(outcome: Outcome): void {
     const waiter = this.waiter;
-    if (waiter !== undefined) waiter(outcome);
+    if (waiter === undefined) return;
+    this.waiter = undefined;
+    if (outcome.kind === "step") this.asked = false;
+    waiter(outcome);
+  }
+
+  private deliver(outcome: Outcome): void {
+    if (this.waiter !== undefined) this.settle(outcome);
     else this.ready = outcome;
   }
 }
@@ -903,11 +928,11 @@ async function streamResponse(
   const interval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const endFrame = options.framing === "sebuf" ? "" : END_FRAME;
   const encoder = new TextEncoder();
-  const items = new ItemQueue(source);
+  const items = new ItemQueue(source, interval, controller.signal);
   let body: ReadableStreamDefaultController<Uint8Array> | undefined;
   let finished = false;
 
-  const next = (): Promise<Outcome> => items.next(interval, controller.signal);
+  const next = (): Promise<Outcome> => items.next();
   const withRetry = (text: string): string => {
     if (retry.ms === undefined) return text;
     const line = "retry: " + retry.ms + "\n";
@@ -919,6 +944,7 @@ async function streamResponse(
     if (finished) return;
     finished = true;
     unlink();
+    items.close();
     try {
       body?.close();
     } catch {
