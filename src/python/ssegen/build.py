@@ -7,6 +7,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from google.protobuf import descriptor_pb2, descriptor_pool
 
 from ssegen import annotations as ann
+from ssegen.jsonmapping import build_mapping
 from ssegen.errors import GenerationError, Location, Problem
 from ssegen.model import (
     VERBS_WITH_BODY,
@@ -550,6 +551,10 @@ def build_model(
     builder = _Builder(protos)
     declared = {p.name: builder.index_file(p) for p in protos}
     builder.build_messages()
+    json_mapping, json_problems = build_mapping(
+        protos, builder.options, {p.name: builder.sources(p) for p in protos}, builder.messages, builder.enums
+    )
+    builder.problems.extend(json_problems)
     generate = set(files_to_generate)
     all_files = {}
     for proto in protos:
@@ -567,4 +572,6 @@ def build_model(
     builder.check_routes(s for f in files for s in f.services)
     if builder.problems:
         raise GenerationError(builder.problems)
-    return Model(files=tuple(files), all_files=all_files, messages=builder.messages, enums=builder.enums)
+    return Model(
+        files=tuple(files), all_files=all_files, messages=builder.messages, enums=builder.enums, json=json_mapping
+    )

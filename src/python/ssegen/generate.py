@@ -1,6 +1,7 @@
 """The pipeline: CodeGeneratorRequest -> options + model -> renderers -> files per language."""
 from __future__ import annotations
 
+import sys
 from typing import Callable, Dict
 
 from google.protobuf.compiler import plugin_pb2
@@ -29,6 +30,9 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> Dict[str, Dict[str, st
     """
     options = Options.parse(request.parameter)
     model = build_model(request.proto_file, request.file_to_generate)
+    for warning in model.json.warnings:
+        if warning.location.file in request.file_to_generate:
+            print(warning, file=sys.stderr)
     languages: Dict[str, Dict[str, str]] = {}
     for output in options.outputs:
         files = languages.setdefault(LANGUAGE_OF[output], {})

@@ -7,9 +7,12 @@ language's names and types.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
 from ssegen.errors import Location
+
+if TYPE_CHECKING:
+    from ssegen.jsonmapping import JsonMapping
 
 # Event names the SSE wire contract reserves: a handler error after the stream committed, and the
 # clean end of a stream (so clients can tell "finished" from "connection dropped").
@@ -205,6 +208,8 @@ class Model:
     all_files: Dict[str, ProtoFile] = field(hash=False)  # by import path, imports included (no services)
     messages: Dict[str, Message] = field(hash=False)
     enums: Dict[str, Enum] = field(hash=False)
+    # How each message and enum is written as JSON (sebuf's JSON-mapping options).
+    json: "JsonMapping" = field(default=None, hash=False)  # type: ignore[assignment]
 
     @property
     def services(self) -> Tuple[Service, ...]:
