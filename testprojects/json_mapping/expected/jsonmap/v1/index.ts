@@ -5,5 +5,6 @@ export * from "./jsonmap.js";
 export * from "./jsonmap.client.js";
 export * from "./jsonmap.server.js";
 export * from "./ssegen_errors.js";
+export * from "./ssegen_json.js";
 export * from "./ssegen_client_runtime.js";
 export * from "./ssegen_server_runtime.js";

@@ -2,7 +2,7 @@
 // source: jsonmap/v1/jsonmap.proto
 
 /** An enum with custom JSON names, written as those names everywhere it appears. */
-export type Status = "STATUS_UNSPECIFIED" | "STATUS_ACTIVE" | "STATUS_INACTIVE";
+export type Status = "unknown" | "active" | "inactive";
 
 export type Priority = "PRIORITY_UNSPECIFIED" | "PRIORITY_LOW" | "PRIORITY_HIGH";
 
@@ -37,21 +37,21 @@ export interface Tag {
   status?: Status;
 }
 
-export interface Item {
+export type Item = {
   id?: string;
-  count?: string;
+  count?: number;
   total?: string;
-  priority?: Priority;
+  priority?: 0 | 1 | 2;
   status?: Status;
   history?: Status[];
   byRegion?: { [key: string]: Status };
-  middleName?: string;
-  rank?: number;
-  home?: Address;
+  middleName?: string | null;
+  rank?: number | null;
+  home?: Address | null;
   work?: Address;
   other?: Address;
-  created?: string;
-  updated?: string;
+  created?: number;
+  updated?: number;
   birthday?: string;
   seen?: string;
   raw?: string;
@@ -59,39 +59,40 @@ export interface Item {
   tokenRaw?: string;
   digest?: string;
   plain?: string;
-  billing?: Address;
+  billing_street?: string;
+  billing_city?: string;
+  billing_zipCode?: string;
   mainTag?: Tag;
   tags?: Tag[];
   tagsByName?: { [key: string]: Tag };
-  samples?: string[];
-  level?: Priority;
-  /** Member of the oneof `media`: set at most one of `video`, `image`, `link`. */
-  video?: Video;
-  /** Member of the oneof `media`: set at most one of `video`, `image`, `link`. */
-  image?: Image;
-  /** Member of the oneof `media`: set at most one of `video`, `image`, `link`. */
-  link?: string;
-  /** Member of the oneof `content`: set at most one of `text`, `photo`. */
-  text?: Text;
-  /** Member of the oneof `content`: set at most one of `text`, `photo`. */
-  photo?: Photo;
-}
+  samples?: number[];
+  level?: 0 | 1 | 2 | null;
+} & (
+  | { kind: "vid"; video?: Video }
+  | { kind: "image"; image?: Image }
+  | { kind: "link"; link?: string }
+  | { kind?: never; video?: never; image?: never; link?: never }
+) & (
+  | { type: "text"; body?: string }
+  | { type: "pic"; uri?: string; photoStatus?: Status }
+  | { type?: never }
+);
 
 /** A flattened field without a prefix. */
 export interface Place {
   label?: string;
-  address?: Address;
+  street?: string;
+  city?: string;
+  zipCode?: string;
 }
 
 export interface Bar {
-  time?: string;
+  time?: number;
   price?: number;
 }
 
 /** Written as its bare array wherever it appears (map values included). */
-export interface BarList {
-  bars?: Bar[];
-}
+export type BarList = Bar[];
 
 /** Map-value unwrap: {"bars": {"AAPL": [{...}]}}. */
 export interface BarsResponse {
@@ -99,18 +100,14 @@ export interface BarsResponse {
 }
 
 /** Root map unwrap combined with map-value unwrap: {"AAPL": [{...}]}. */
-export interface BarsBySymbol {
-  bars?: { [key: string]: BarList };
-}
+export type BarsBySymbol = { [key: string]: BarList };
 
 /** Root array unwrap: [{...}, {...}]. */
-export interface ItemList {
-  items?: Item[];
-}
+export type ItemList = Item[];
 
 export interface GetItemRequest {
   id?: string;
-  status?: Status;
+  status: Status;
   also?: Status[];
 }
 

@@ -8,6 +8,7 @@ import {
   SSE_ERROR_EVENT,
   StreamInterruptedError,
   ValidationError,
+  isValidationError,
   type FieldViolation,
 } from "./ssegen_errors.js";
 
@@ -296,19 +297,25 @@ export class ClientTransport {
     this.#headerProps = headerProps;
   }
 
-  /** Sends a unary call; resolves with the JSON response, rejects with ValidationError or ApiError. */
-  async unary<T>(call: HttpCall, options: CallOptions | undefined): Promise<T> {
+  /**
+   * Sends a unary call; resolves with the JSON response, rejects with ValidationError or ApiError.
+   * With `decode` (the response message's decoder) a response that does not fit is an ApiError.
+   */
+  async unary<T>(call: HttpCall, options: CallOptions | undefined, decode?: (value: unknown) => T): Promise<T> {
     const headers = this.#headers(options);
     headers.set("Accept", "application/json");
     const response = await this.#send(call, headers, options?.signal);
     if (!response.ok) throw await errorFromResponse(response);
     const text = await response.text();
-    if (text === "") return {} as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new ApiError(response.status, text, "the response is not JSON");
+    let value: unknown = {};
+    if (text !== "") {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new ApiError(response.status, text, "the response is not JSON");
+      }
     }
+    return decodeData(value, text, response.status, decode);
   }
 
   /**
@@ -320,6 +327,7 @@ export class ClientTransport {
   async *stream<T>(
     call: HttpCall,
     options: StreamOptions | undefined,
+    decode?: (value: unknown) => T,
   ): AsyncGenerator<StreamEvent<T>, void, undefined> {
     const signal = options?.signal;
     const policy = options?.reconnect ?? this.#options.reconnect;
@@ -389,7 +397,7 @@ export class ClientTransport {
               if (event.type === SSE_END_EVENT) return;
               if (event.type === SSE_ERROR_EVENT) throw errorFromBody(500, event.data, true);
               failures = 0;
-              yield { data: parseEventData<T>(event.data), event: event.type, id: event.id };
+              yield { data: parseEventData<T>(event.data, decode), event: event.type, id: event.id };
             }
             if (failed) throw failure;
           }
@@ -467,11 +475,27 @@ function parseJson(text: string): unknown {
   }
 }
 
-function parseEventData<T>(data: string): T {
+function parseEventData<T>(data: string, decode?: (value: unknown) => T): T {
+  let value: unknown;
   try {
-    return JSON.parse(data) as T;
+    value = JSON.parse(data);
   } catch {
     throw new ApiError(200, data, "an event's data is not JSON");
+  }
+  return decodeData(value, data, 200, decode);
+}
+
+// A response or event that does not fit its message is the server's fault: an ApiError naming
+// the first value at fault.
+function decodeData<T>(value: unknown, text: string, status: number, decode?: (value: unknown) => T): T {
+  if (decode === undefined) return value as T;
+  try {
+    return decode(value);
+  } catch (error) {
+    if (!isValidationError(error)) throw error;
+    const first = error.violations[0];
+    const where = first === undefined ? "" : ": " + first.field + " " + first.description;
+    throw new ApiError(status, text, "the response does not fit its message" + where);
   }
 }
 
