@@ -90,18 +90,26 @@ type jsonMessageSpec struct {
 	unwrap bool // written as the bare value of its only field
 }
 
+% if messages:
 var jsonMessages = map[protoreflect.FullName]*jsonMessageSpec{
 % for line in messages:
 ${line}
 % endfor
 }
+% else:
+var jsonMessages = map[protoreflect.FullName]*jsonMessageSpec{}
+% endif
 
 // The JSON names of the values of enums with (sebuf.http.enum_value) options.
+% if enums:
 var jsonEnums = map[protoreflect.FullName]map[protoreflect.EnumNumber]string{
 % for line in enums:
 ${line}
 % endfor
 }
+% else:
+var jsonEnums = map[protoreflect.FullName]map[protoreflect.EnumNumber]string{}
+% endif
 
 // jsonFieldError is a request value that does not fit its field; the server reports it as
 // a violation of the field at path.

@@ -55,12 +55,10 @@ type jsonMessageSpec struct {
 	unwrap bool // written as the bare value of its only field
 }
 
-var jsonMessages = map[protoreflect.FullName]*jsonMessageSpec{
-}
+var jsonMessages = map[protoreflect.FullName]*jsonMessageSpec{}
 
 // The JSON names of the values of enums with (sebuf.http.enum_value) options.
-var jsonEnums = map[protoreflect.FullName]map[protoreflect.EnumNumber]string{
-}
+var jsonEnums = map[protoreflect.FullName]map[protoreflect.EnumNumber]string{}
 
 // jsonFieldError is a request value that does not fit its field; the server reports it as
 // a violation of the field at path.
