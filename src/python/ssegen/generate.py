@@ -29,7 +29,7 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> Dict[str, Dict[str, st
     types); a shared file must come out identical from each of them.
     """
     options = Options.parse(request.parameter)
-    model = build_model(request.proto_file, request.file_to_generate)
+    model = build_model(request.proto_file, request.file_to_generate, options)
     for warning in model.json.warnings:
         if warning.location.file in request.file_to_generate:
             print(warning, file=sys.stderr)
