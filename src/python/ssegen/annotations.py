@@ -20,6 +20,19 @@ SERVICE_HEADERS = "sebuf.http.service_headers"
 METHOD_HEADERS = "sebuf.http.method_headers"
 FIELD_EXAMPLES = "sebuf.http.field_examples"
 FIELD_QUERY = "sebuf.http.query"
+# The JSON-mapping options (see ssegen.jsonmapping).
+UNWRAP = "sebuf.http.unwrap"
+INT64_ENCODING = "sebuf.http.int64_encoding"
+ENUM_ENCODING = "sebuf.http.enum_encoding"
+ENUM_VALUE = "sebuf.http.enum_value"
+NULLABLE = "sebuf.http.nullable"
+EMPTY_BEHAVIOR = "sebuf.http.empty_behavior"
+TIMESTAMP_FORMAT = "sebuf.http.timestamp_format"
+BYTES_ENCODING = "sebuf.http.bytes_encoding"
+ONEOF_CONFIG = "sebuf.http.oneof_config"
+ONEOF_VALUE = "sebuf.http.oneof_value"
+FLATTEN = "sebuf.http.flatten"
+FLATTEN_PREFIX = "sebuf.http.flatten_prefix"
 
 # Field numbers, used to find the source location of an option.
 EXTENSION_NUMBERS = {
@@ -29,6 +42,18 @@ EXTENSION_NUMBERS = {
     METHOD_HEADERS: 50006,
     FIELD_EXAMPLES: 50007,
     FIELD_QUERY: 50008,
+    UNWRAP: 50009,
+    INT64_ENCODING: 50010,
+    ENUM_ENCODING: 50011,
+    ENUM_VALUE: 50012,
+    NULLABLE: 50013,
+    EMPTY_BEHAVIOR: 50014,
+    TIMESTAMP_FORMAT: 50015,
+    BYTES_ENCODING: 50016,
+    ONEOF_CONFIG: 50017,
+    ONEOF_VALUE: 50018,
+    FLATTEN: 50019,
+    FLATTEN_PREFIX: 50020,
 }
 
 HTTP_METHOD_NAMES = {0: "POST", 1: "GET", 2: "POST", 3: "PUT", 4: "DELETE", 5: "PATCH"}

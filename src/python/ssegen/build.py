@@ -8,6 +8,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from google.protobuf import descriptor_pb2, descriptor_pool
 
 from ssegen import annotations as ann
+from ssegen.jsonmapping import build_mapping
 from ssegen.errors import GenerationError, Location, Problem
 from ssegen.input_checks import encoding_problems, unloadable_file_problem
 from ssegen.model import (
@@ -642,6 +643,10 @@ def build_model(
     builder = _Builder(protos, options)
     declared = {p.name: builder.index_file(p) for p in protos}
     builder.build_messages()
+    json_mapping, json_problems = build_mapping(
+        protos, builder.options, {p.name: builder.sources(p) for p in protos}, builder.messages, builder.enums
+    )
+    builder.problems.extend(json_problems)
     generate = set(files_to_generate)
     all_files = {}
     for proto in protos:
@@ -661,5 +666,10 @@ def build_model(
         raise GenerationError(builder.problems)
     warnings = tuple(sorted(builder.warnings, key=lambda p: (p.location.sort_key(), p.subject)))
     return Model(
-        files=tuple(files), all_files=all_files, messages=builder.messages, enums=builder.enums, warnings=warnings
+        files=tuple(files),
+        all_files=all_files,
+        messages=builder.messages,
+        enums=builder.enums,
+        warnings=warnings,
+        json=json_mapping,
     )

@@ -22,6 +22,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from ssegen.errors import GenerationError, Location, Problem
 from ssegen.golayout import GO_KEYWORDS, GoPackage, parse_go_package
+from ssegen.jsonmapping import JsonField, JsonMessage
 from ssegen.model import SSE_END_EVENT, SSE_ERROR_EVENT, Header, Method, Model, ProtoFile, Route, Service
 from ssegen.options import Options
 from ssegen.render import render_template
@@ -30,6 +31,7 @@ from ssegen.version import GENERATED_NOTICE
 ERRORS_FILE = "ssegen_errors.go"
 SERVER_RUNTIME_FILE = "ssegen_server.go"
 CLIENT_RUNTIME_FILE = "ssegen_client.go"
+JSON_FILE = "ssegen_json.go"
 
 GO_PREDECLARED = frozenset(
     "any append bool byte cap clear close comparable complex complex128 complex64 copy delete error false "
@@ -66,7 +68,9 @@ def runtime_names() -> FrozenSet[str]:
     """What the runtime declares, read from its templates, so generated names are checked against
     the real thing."""
     return frozenset(
-        name for t in ("errors.go.mako", "server.go.mako", "client.go.mako") for name in _declared_names(t)
+        name
+        for t in ("errors.go.mako", "server.go.mako", "client.go.mako", "json.go.mako")
+        for name in _declared_names(t)
     )
 
 
@@ -510,6 +514,69 @@ def _service_view(model: Model, package: _OutputPackage, service: Service, serve
     )
 
 
+def _json_field_spec(jf: JsonField) -> str:
+    return _literal("", [
+        ("name", go_quote(jf.name)),
+        ("int64Number", "true" if jf.int64_number else ""),
+        ("enumNumber", "true" if jf.enum_number else ""),
+        ("nullable", "true" if jf.nullable else ""),
+        ("empty", go_quote(jf.empty) if jf.empty != "preserve" else ""),
+        ("timestamp", go_quote(jf.timestamp) if jf.timestamp != "rfc3339" else ""),
+        ("bytes", go_quote(jf.bytes) if jf.bytes != "base64" else ""),
+        ("flatten", "true" if jf.flatten else ""),
+        ("prefix", go_quote(jf.flatten_prefix) if jf.flatten_prefix else ""),
+    ])
+
+
+def _json_message_spec(jm: JsonMessage) -> List[str]:
+    """The jsonMessages entry of a mapped message, as lines."""
+    lines = [f"\t{go_quote(jm.full_name)}: {{"]
+    # Unwrap is a property of the message; a field needs an entry for its other options only.
+    fields = [jf for jf in jm.fields if jf.has_options and jf != JsonField(jf.name, jf.key, unwrap=True)]
+    if fields:
+        lines.append("\t\tfields: []jsonFieldSpec{")
+        lines += [f"\t\t\t{_json_field_spec(jf)}," for jf in fields]
+        lines.append("\t\t},")
+    if jm.oneofs:
+        lines.append("\t\toneofs: []jsonOneofSpec{")
+        for o in jm.oneofs:
+            lines.append("\t\t\t" + _literal("", [
+                ("name", go_quote(o.name)),
+                ("discriminator", go_quote(o.discriminator)),
+                ("flatten", "true" if o.flatten else ""),
+                ("values", _strings([v for v, _ in o.variants])),
+                ("members", "[]protoreflect.Name{" + ", ".join(go_quote(n) for _, n in o.variants) + "}"),
+            ]) + ",")
+        lines.append("\t\t},")
+    if jm.unwrap:
+        lines.append("\t\tunwrap: true,")
+    if len(lines) == 1:
+        # Multi-line, so that gofmt does not align it with its neighbours.
+        lines.append("\t\t// Its JSON differs from protojson's only in its fields' types.")
+    return lines + ["\t},"]
+
+
+def _json_tables(model: Model, package: _OutputPackage) -> Tuple[bool, List[str], List[str]]:
+    """Whether the package needs the JSON codec, and its message and enum tables.
+
+    The codec is needed for mapped messages, and for strict enum names wherever an enum is
+    reachable; packages with neither keep protojson alone.
+    """
+    roots = tuple(msg.full_name for s in package.services for m in s.methods for msg in (m.request, m.response))
+    messages, enums = model.reachable_types(roots)
+    mapped = [model.json.messages[n] for n in messages if model.json.mapped(n)]
+    custom = [model.json.enums[n] for n in enums if model.json.enum_custom(n)]
+    message_lines = [line for jm in mapped for line in _json_message_spec(jm)]
+    enum_lines = []
+    for enum in custom:
+        enum_lines.append(f"\t{go_quote(enum.full_name)}: {{")
+        # Aligned as gofmt aligns short keys.
+        width = max(len(str(v.number)) for v in enum.values) + 1
+        enum_lines += [f"\t\t{(str(v.number) + ':').ljust(width)} {go_quote(v.json)}," for v in enum.values]
+        enum_lines.append("\t},")
+    return bool(mapped or enums), message_lines, enum_lines
+
+
 def _render(model: Model, server: bool) -> Dict[str, str]:
     out: Dict[str, str] = {}
     runtime_file, runtime_template = (
@@ -528,6 +595,10 @@ def _render(model: Model, server: bool) -> Dict[str, str]:
         )
         out[posixpath.join(package.out_dir, runtime_file)] = render_template(
             runtime_template, header=header, package=package.name
+        )
+        codec, messages, enums = _json_tables(model, package)
+        out[posixpath.join(package.out_dir, JSON_FILE)] = render_template(
+            "go/json.go.mako", header=header, package=package.name, codec=codec, messages=messages, enums=enums
         )
         for file in package.files:
             base = posixpath.basename(file.name)

@@ -15,11 +15,12 @@ from ssegen import golang, golayout
 from ssegen.descriptors import compile_request
 from ssegen.errors import GenerationError
 from ssegen.generate import generate
-from ssegen.testing import repo_path
+from ssegen.testing import JSON_MAPPING_PROJECT, repo_path
 from ssegen.version import __version__
 
 MARKET = "testprojects/market_data/proto"
 MULTI = "testprojects/multi_package/proto"
+JSON_MAPPING = JSON_MAPPING_PROJECT
 GO_OUTPUTS = "outputs=go_server,outputs=go_client"
 
 
@@ -173,6 +174,7 @@ def test_market_data_layout() -> None:
         "market/v1/marketv1http/market_data_server.ssegen.go",
         "market/v1/marketv1http/ssegen_client.go",
         "market/v1/marketv1http/ssegen_errors.go",
+        "market/v1/marketv1http/ssegen_json.go",
         "market/v1/marketv1http/ssegen_server.go",
     ]
     for path, text in files.items():
@@ -196,12 +198,12 @@ def test_outputs_alone() -> None:
     server = render(root, ["market/v1/market_data.proto"], "outputs=go_server")
     client = render(root, ["market/v1/market_data.proto"], "outputs=go_client")
     assert sorted(p.rsplit("/", 1)[1] for p in server) == [
-        "market_data_server.ssegen.go", "ssegen_errors.go", "ssegen_server.go"]
+        "market_data_server.ssegen.go", "ssegen_errors.go", "ssegen_json.go", "ssegen_server.go"]
     assert sorted(p.rsplit("/", 1)[1] for p in client) == [
-        "market_data_client.ssegen.go", "ssegen_client.go", "ssegen_errors.go"]
-    # The file both outputs write is the same, so they can share a package.
-    errors_file = "market/v1/marketv1http/ssegen_errors.go"
-    assert server[errors_file] == client[errors_file]
+        "market_data_client.ssegen.go", "ssegen_client.go", "ssegen_errors.go", "ssegen_json.go"]
+    # The files both outputs write are the same, so they can share a package.
+    for shared in ("ssegen_errors.go", "ssegen_json.go"):
+        assert server[f"market/v1/marketv1http/{shared}"] == client[f"market/v1/marketv1http/{shared}"]
 
 
 def test_multi_package_layout_and_shared_package() -> None:
@@ -215,6 +217,7 @@ def test_multi_package_layout_and_shared_package() -> None:
         "shop/orders/v1/ordersv1http/returns_service_server.ssegen.go",
         "shop/orders/v1/ordersv1http/ssegen_client.go",
         "shop/orders/v1/ordersv1http/ssegen_errors.go",
+        "shop/orders/v1/ordersv1http/ssegen_json.go",
         "shop/orders/v1/ordersv1http/ssegen_server.go",
     ]
     assert orders["shop/orders/v1/ordersv1http/ssegen_errors.go"].startswith(
@@ -228,6 +231,26 @@ def test_multi_package_layout_and_shared_package() -> None:
     assert {"OrderServiceServer", "ReturnServiceServer", "NewOrderServiceClient", "NewReturnServiceClient"} <= set(names)
     # Message-only packages produce nothing.
     assert render(root, ["shop/common/v1/money.proto"]) == {}
+
+
+def test_json_codec_only_where_messages_need_it(tmp_path: Path) -> None:
+    plain = render_protos(tmp_path, {"p/v1/p.proto": """
+        syntax = "proto3";
+        package p.v1;
+        import "sebuf/http/annotations.proto";
+        option go_package = "example.com/p/v1;pv1";
+        service S { rpc Get(M) returns (M); }
+        message M { string id = 1; int64 n = 2; }
+    """})
+    codec = plain["p/v1/pv1http/ssegen_json.go"]
+    assert "return opts.Unmarshal(data, msg)" in codec and "jsonMessages" not in codec
+    mapped = render(repo_path(JSON_MAPPING[0]), list(JSON_MAPPING[1]))["jsonmap/v1/jsonmapv1http/ssegen_json.go"]
+    assert '\t\t\t{name: "billing", flatten: true, prefix: "billing_"},\n' in mapped
+    assert '{name: "media", discriminator: "kind", values: []string{"vid", "image", "link"}, ' in mapped
+    assert '\t"jsonmap.v1.BarList": {\n\t\tunwrap: true,\n\t},\n' in mapped
+    assert '\t"jsonmap.v1.Status": {\n\t\t0: "unknown",\n' in mapped
+    # Option-less messages are not in the table: protojson handles them.
+    assert '"jsonmap.v1.Plain"' not in mapped and '"jsonmap.v1.Address"' not in mapped
 
 
 def test_output_is_deterministic() -> None:

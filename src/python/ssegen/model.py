@@ -7,9 +7,12 @@ language's names and types.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
 from ssegen.errors import Location, Problem
+
+if TYPE_CHECKING:
+    from ssegen.jsonmapping import JsonMapping
 
 # Event names the SSE wire contract reserves: a handler error after the stream committed, and the
 # clean end of a stream (so clients can tell "finished" from "connection dropped").
@@ -208,6 +211,8 @@ class Model:
     # Problems that do not stop generation (e.g. routes of two services that clash only when both
     # are served together), in file order.
     warnings: Tuple[Problem, ...] = field(default=(), hash=False)
+    # How each message and enum is written as JSON (sebuf's JSON-mapping options).
+    json: "JsonMapping" = field(default=None, hash=False)  # type: ignore[assignment]
 
     @property
     def services(self) -> Tuple[Service, ...]:

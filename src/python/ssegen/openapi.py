@@ -23,6 +23,7 @@ from ssegen.model import (
     Model,
     Service,
 )
+from ssegen.openapi_mapping import MappedSchemas
 from ssegen.options import Options
 
 Schema = Dict[str, Any]
@@ -163,6 +164,8 @@ class _Renderer:
         return _typed_example(_SCALARS.get(f.type, {}).get("type", "string"), value)
 
     def message_schema(self, full_name: str) -> Schema:
+        if self.model.json.mapped(full_name):
+            return MappedSchemas(self).message(full_name)
         message = self.model.messages[full_name]
         schema: Schema = {"type": "object"}
         if message.comment:
@@ -176,7 +179,7 @@ class _Renderer:
 
     def enum_schema(self, full_name: str) -> Schema:
         enum = self.model.enums[full_name]
-        schema: Schema = {"type": "string", "enum": [v.name for v in enum.values]}
+        schema: Schema = {"type": "string", "enum": list(self.model.json.enum_json_names(full_name, enum))}
         lines = [f"- `{v.name}`: {v.comment}" for v in enum.values if v.comment]
         description = "\n\n".join(part for part in (enum.comment, "\n".join(lines)) if part)
         return _with_description(schema, description)

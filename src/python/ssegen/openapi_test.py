@@ -21,6 +21,7 @@ from ssegen.testing import repo_path
 PROJECTS = {
     "market_data": "testprojects/market_data/proto",
     "multi_package": "testprojects/multi_package/proto",
+    "json_mapping": "testprojects/json_mapping/proto",
 }
 VERBS = ("get", "put", "post", "delete", "patch")
 BODY_VERBS = ("post", "put", "patch")
@@ -540,7 +541,7 @@ def test_bundle(project: str, version: str) -> None:
     assert len(bundle) == 1
     ((path, text),) = bundle.items()
     directories = {s.file.rsplit("/", 1)[0] for s in model.services}
-    expected_dir = {"market_data": "market/v1", "multi_package": "shop"}[project]
+    expected_dir = {"market_data": "market/v1", "multi_package": "shop", "json_mapping": "jsonmap/v1"}[project]
     assert path == f"{expected_dir}/all.json", directories
     document = json.loads(text)
     assert document["info"]["title"] == "API"
@@ -731,3 +732,62 @@ def test_the_validator_is_not_a_no_op(market: Document) -> None:
     op_named(broken, "GetOrderBook")[2]["responses"]["200"]["content"]["application/json"]["schema"] = ref("Nope")
     with pytest.raises(Exception):
         validate_31(broken)
+
+
+# JSON mapping ------------------------------------------------------------------------------------
+
+
+def _json_mapping_document(version: str) -> Document:
+    (document,) = render_all("json_mapping", f"openapi_version={version}").values()
+    return document
+
+
+@pytest.mark.parametrize("version", ["3.1", "3.2"])
+def test_json_mapping_schemas_follow_the_mapping(version: str) -> None:
+    schemas = _json_mapping_document(version)["components"]["schemas"]
+    item_object, media, content = schemas["jsonmap.v1.Item"]["allOf"]
+    props = item_object["properties"]
+    assert props["count"] == {"type": "integer", "format": "int64"}
+    assert props["priority"] == {"type": "integer", "enum": [0, 1, 2]}
+    assert props["middleName"]["type"] == ["string", "null"]
+    assert props["home"] == {"oneOf": [ref("jsonmap.v1.Address"), {"type": "null"}]}
+    assert props["created"] == {"type": "integer", "format": "unix-timestamp"}
+    assert props["updated"]["format"] == "unix-timestamp-ms"
+    assert props["birthday"] == {"type": "string", "format": "date"}
+    assert props["digest"]["format"] == "hex" and props["token"]["format"] == "base64url"
+    assert "billing_zipCode" in props and "billing" not in props
+    assert "video" not in props and "kind" not in props
+    assert media["discriminator"] == {"propertyName": "kind"}
+    assert media["oneOf"][0]["properties"]["kind"] == {"const": "vid"}
+    assert content["oneOf"][1]["allOf"][1] == ref("jsonmap.v1.Photo")
+    assert schemas["jsonmap.v1.Status"]["enum"] == ["unknown", "active", "inactive"]
+    assert schemas["jsonmap.v1.ItemList"] == {"type": "array", "items": ref("jsonmap.v1.Item"),
+                                              "description": "Root array unwrap: [{...}, {...}]."}
+    assert schemas["jsonmap.v1.BarsBySymbol"]["additionalProperties"] == ref("jsonmap.v1.BarList")
+    assert schemas["jsonmap.v1.BarList"]["type"] == "array"
+    assert schemas["jsonmap.v1.Place"]["allOf"][1] == ref("jsonmap.v1.Address")
+    # Option-less messages keep protojson's form.
+    assert schemas["jsonmap.v1.Plain"]["properties"]["n"]["type"] == "string"
+
+
+def test_json_mapping_conformance_examples_fit_the_schemas() -> None:
+    """What servers write back for each valid case of the conformance file fits its schema (the
+    lenient spellings servers also read, e.g. an int64 NUMBER as a string, are not documented)."""
+    from jsonschema import Draft202012Validator  # pants: no-infer-dep (openapi-spec-validator brings it)
+
+    document = _json_mapping_document("3.1")
+    cases = json.loads(repo_path("testprojects/conformance/json_mapping.json").read_text(encoding="utf-8"))["cases"]
+    checked = 0
+    for case in cases:
+        if "error" in case or case["message"] not in document["components"]["schemas"]:
+            continue
+        schema = {"$ref": COMPONENT_PREFIX + case["message"], "components": document["components"]}
+        validator = Draft202012Validator(schema)
+        value = case.get("encoded", case["json"])
+        errors = [e.message for e in validator.iter_errors(value)]
+        assert not errors, (case["name"], value, errors)
+        checked += 1
+    assert checked >= 10
+    invalid = {"$ref": COMPONENT_PREFIX + "jsonmap.v1.Item", "components": document["components"]}
+    for value in ({"kind": "nope"}, {"count": "abc"}, {"status": "STATUS_ACTIVE"}):
+        assert not Draft202012Validator(invalid).is_valid(value), value

@@ -35,6 +35,7 @@ from ssegen.model import (
     ProtoFile,
     Service,
 )
+from ssegen import tsjson
 from ssegen.naming import json_name_of
 from ssegen.options import Options
 from ssegen.render import render_template
@@ -45,6 +46,7 @@ SERVER_OUTPUT = "ts_server"
 ERRORS_MODULE = "ssegen_errors"
 CLIENT_RUNTIME_MODULE = "ssegen_client_runtime"
 SERVER_RUNTIME_MODULE = "ssegen_server_runtime"
+JSON_RUNTIME_MODULE = "ssegen_json"
 # The ts_node output: outside the barrel, as it needs Node.js and everything else web standards only.
 NODE_ADAPTER_MODULE = "ssegen_node"
 BARREL_MODULE = "index"
@@ -66,7 +68,11 @@ SERVER_RUNTIME_EXPORTS = (
     "ScalarType", "ServerCall", "ServerEvent", "ServerInterceptor", "ServerOptions", "StreamSource", "createRouter",
     "serverEvent", "streamRoute", "unaryRoute",
 )
-RUNTIME_EXPORTS = frozenset(ERRORS_EXPORTS + CLIENT_RUNTIME_EXPORTS + SERVER_RUNTIME_EXPORTS)
+JSON_RUNTIME_EXPORTS = (
+    "Decoder", "EnumSchema", "FieldSchema", "MessageSchema", "OneofSchema", "ScalarJson", "TypeSchema", "decodeInto",
+    "decoder",
+)
+RUNTIME_EXPORTS = frozenset(ERRORS_EXPORTS + CLIENT_RUNTIME_EXPORTS + SERVER_RUNTIME_EXPORTS + JSON_RUNTIME_EXPORTS)
 
 # Reserved words and the type names TypeScript predefines: never usable as a declared type name.
 _KEYWORDS = frozenset(
@@ -302,6 +308,14 @@ class _Imports:
         self.taken: Set[str] = set(RESERVED) | set(local_names)
         self._by_specifier: Dict[str, Dict[str, Tuple[str, bool]]] = {}  # name -> (local alias, type only)
         self._aliases: Dict[Tuple[str, str], str] = {}
+        self._namespaces: Dict[str, str] = {}  # schema module -> namespace alias
+
+    def schema_namespace(self, target_module: str) -> str:
+        """The alias of a `<file>.json.ts` schema module, imported whole."""
+        if target_module not in self._namespaces:
+            base = posixpath.basename(target_module).replace(".", "_").replace("-", "_")
+            self._namespaces[target_module] = _unique(base if base[:1].isalpha() else "m" + base, self.taken)
+        return self._namespaces[target_module]
 
     def runtime(self, runtime_module: str, name: str, type_only: bool) -> str:
         directory = posixpath.dirname(self.module)
@@ -319,7 +333,10 @@ class _Imports:
         return self._aliases[key]
 
     def lines(self) -> List[str]:
-        lines: List[str] = []
+        lines: List[str] = [
+            f"import * as {alias} from {ts_string(import_specifier(self.module, target))};"
+            for target, alias in sorted(self._namespaces.items())
+        ]
         for specifier in sorted(self._by_specifier):
             entries = self._by_specifier[specifier]
             all_types = all(type_only for _, type_only in entries.values())
@@ -393,6 +410,7 @@ class _Property:
     doc: List[str]
     key: str
     type: str
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -414,7 +432,7 @@ def _enum_declaration(model: Model, full_name: str, name: str) -> _Declaration:
             _deprecated(enum.deprecated),
         ]
     )
-    members = [ts_string(v.name) for v in enum.values] or ["string"]
+    members = [ts_string(name) for name in model.json.enum_json_names(full_name, enum)] or ["string"]
     union = " | ".join(members)
     # One line; else the union on the next line; else a member per line (as a formatter does).
     for lines in ([f"export type {name} = {union};"], [f"export type {name} =", f"  {union};"]):
@@ -423,8 +441,12 @@ def _enum_declaration(model: Model, full_name: str, name: str) -> _Declaration:
     return _Declaration(doc, [f"export type {name} ="] + [f"  | {m}" for m in members[:-1]] + [f"  | {members[-1]};"])
 
 
-def _message_declaration(model: Model, types: _Types, full_name: str, name: str) -> _Declaration:
+def _message_declaration(model: Model, types: _Types, full_name: str, name: str, required: Set[str]) -> _Declaration:
     message = model.messages[full_name]
+    if model.json.mapped(full_name):
+        # The wire shape sebuf's JSON options give it (see ssegen.tsjson).
+        doc = jsdoc([message.comment, _deprecated(message.deprecated)])
+        return _Declaration(doc, tsjson.WireTypes(model, types).declaration(full_name, name, required))
     oneofs = {o.name: o for o in message.oneofs}
     json_names = {f.name: f.json_name for f in message.fields}
     properties: List[_Property] = []
@@ -436,15 +458,18 @@ def _message_declaration(model: Model, types: _Types, full_name: str, name: str)
         if f.examples:
             notes.append("\n".join(f"@example {ts_string(e)}" for e in f.examples))
         notes.append(_deprecated(f.deprecated))
-        properties.append(_Property(jsdoc(notes, "  "), property_key(f.json_name), types.field(f)))
+        properties.append(
+            _Property(jsdoc(notes, "  "), property_key(f.json_name), types.field(f), f.name in required)
+        )
     doc = jsdoc([message.comment, _deprecated(message.deprecated)])
     if not properties:
         return _Declaration(doc, [f"export interface {name} {{}}"])
     lines = [f"export interface {name} {{"]
     for p in properties:
         lines.extend(p.doc)
-        # protojson omits fields that hold their default value, so every field is optional.
-        lines.append(f"  {p.key}?: {p.type};")
+        # protojson omits fields that hold their default value, so every field is optional, but
+        # for those bound to a required query parameter.
+        lines.append(f"  {p.key}{'' if p.required else '?'}: {p.type};")
     lines.append("}")
     return _Declaration(doc, lines)
 
@@ -455,11 +480,12 @@ def render_types_module(model: Model, proto: ProtoFile) -> str:
     imports = _Imports(module, names.values())
     types = _Types(model, imports, proto.name)
     declarations: List[_Declaration] = []
+    required = tsjson.required_query_fields(model)
     for full_name in proto.enum_names:
         if full_name != _NULL_VALUE:
             declarations.append(_enum_declaration(model, full_name, names[full_name]))
     for full_name in proto.message_names:
-        declarations.append(_message_declaration(model, types, full_name, names[full_name]))
+        declarations.append(_message_declaration(model, types, full_name, names[full_name], required.get(full_name, set())))
     return render_template(
         "ts/types.ts.mako",
         source=proto.name,
@@ -595,6 +621,7 @@ class _ClientMethod:
     request_param: str
     response_type: str
     call: List[str]  # the HttpCall object literal argument, as indented lines
+    decode: str  # the response's decoder, or "" for a well-known type
 
 
 def _client_method(
@@ -614,6 +641,8 @@ def _client_method(
     call.append("      },")
     request_type = types.message(method.request.full_name)
     response_type = types.message(method.response.full_name)
+    schema = tsjson.schema_reference(model, imports, method.response.full_name)
+    decode = f"{imports.runtime(JSON_RUNTIME_MODULE, 'decoder', type_only=False)}<{response_type}>({schema})" if schema else ""
     if method.streaming:
         params = [f"{request}: {request_type}", f"options?: {service.stream_options}"]
         signature = signature_lines("  ", names.method, params, f": AsyncGenerator<{response_type}, void, undefined> {{")
@@ -639,6 +668,7 @@ def _client_method(
         request_param=request,
         response_type=response_type,
         call=call,
+        decode=decode,
     )
 
 
@@ -699,7 +729,12 @@ def render_client_module(model: Model, proto: ProtoFile, names_of: Optional[Dict
 
 def _scalar_type(model: Model, f: Field) -> object:
     if f.is_enum:
-        return [("enum", [(property_key(v.name), str(v.number)) for v in model.enums[f.type_name].values])]
+        # JSON names first (a number reads as the first name it has), then proto names, which sebuf
+        # servers accept too.
+        enum = model.enums[f.type_name]
+        names = list(zip(model.json.enum_json_names(f.type_name, enum), enum.values))
+        names += [(v.name, v) for json, v in names if json != v.name]
+        return [("enum", [(property_key(name), str(v.number)) for name, v in names])]
     return ts_string(_URL_SCALARS[f.type])
 
 
@@ -719,7 +754,7 @@ def _header_spec(h: Header) -> ObjectLiteral:
     return spec
 
 
-def _spec_lines(model: Model, method: Method) -> List[str]:
+def _spec_lines(model: Model, method: Method, imports: _Imports) -> List[str]:
     """The MethodSpec literal, first argument of a call at 4 spaces of indentation."""
     route = method.route
 
@@ -735,8 +770,15 @@ def _spec_lines(model: Model, method: Method) -> List[str]:
         *array("pathParams", [_param_spec(model, p.name, p.field, False) for p in route.path_params]),
         *array("query", [_param_spec(model, q.name, q.field, q.required) for q in route.query_params]),
         f"        body: {'true' if route.has_body else 'false'},",
+        *_request_schema(model, method, imports),
         "      },",
     ]
+
+
+def _request_schema(model: Model, method: Method, imports: _Imports) -> List[str]:
+    """The `request` entry of a MethodSpec: the schema the body is decoded with."""
+    schema = tsjson.schema_reference(model, imports, method.request.full_name) if method.route.has_body else None
+    return [f"        request: {schema},"] if schema else []
 
 
 @dataclass(frozen=True)
@@ -750,7 +792,7 @@ class _ServerMethod:
     spec: List[str]
 
 
-def _server_method(model: Model, method: Method, name: str, types: _Types) -> _ServerMethod:
+def _server_method(model: Model, method: Method, name: str, types: _Types, imports: _Imports) -> _ServerMethod:
     request_type = types.message(method.request.full_name)
     response_type = types.message(method.response.full_name)
     if method.streaming:
@@ -764,7 +806,7 @@ def _server_method(model: Model, method: Method, name: str, types: _Types) -> _S
         streaming=method.streaming,
         request_type=request_type,
         response_type=response_type,
-        spec=_spec_lines(model, method),
+        spec=_spec_lines(model, method, imports),
     )
 
 
@@ -778,7 +820,7 @@ def render_server_module(model: Model, proto: ProtoFile, names_of: Optional[Dict
     rendered = []
     for service, names in services:
         members = method_names(service)
-        methods = [_server_method(model, m, members[m.name].method, types) for m in service.methods]
+        methods = [_server_method(model, m, members[m.name].method, types, imports) for m in service.methods]
         for name in ("RouteDescriptor", "ServerOptions", *(("HandlerContext",) if methods else ())):
             imports.runtime(SERVER_RUNTIME_MODULE, name, type_only=True)
         if any(not m.streaming for m in methods):
@@ -826,17 +868,19 @@ def _shared_files(model: Model, options: Options) -> Dict[str, str]:
     for proto in model.files:
         directory = posixpath.dirname(proto.name)
         files[module_path(proto.name) + ".ts"] = render_types_module(model, proto)
+        files[module_path(proto.name, tsjson.SCHEMA_SUFFIX) + ".ts"] = tsjson.render_schema_module(model, proto)
         modules = modules_by_directory.setdefault(directory, [])
         sources_by_directory.setdefault(directory, []).append(proto.name)
         modules.append(module_path(proto.name))
         if proto.services:
             modules.extend(module_path(proto.name, s) for s, on in ((".client", client), (".server", server)) if on)
     for directory, modules in modules_by_directory.items():
-        runtimes = [ERRORS_MODULE]
+        runtimes = [ERRORS_MODULE, JSON_RUNTIME_MODULE]
         has_services = any(f.services for f in model.files if posixpath.dirname(f.name) == directory)
         if has_services:
             runtimes += [m for m, on in ((CLIENT_RUNTIME_MODULE, client), (SERVER_RUNTIME_MODULE, server)) if on]
         files[posixpath.join(directory, ERRORS_MODULE + ".ts")] = _runtime(ERRORS_MODULE)
+        files[posixpath.join(directory, JSON_RUNTIME_MODULE + ".ts")] = _runtime(JSON_RUNTIME_MODULE)
         barrel = posixpath.join(directory, BARREL_MODULE)
         specifiers = [import_specifier(barrel, m) for m in sorted(modules)]
         specifiers += [import_specifier(barrel, posixpath.join(directory, r)) for r in runtimes]

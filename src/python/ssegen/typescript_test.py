@@ -17,10 +17,11 @@ from ssegen.build import build_model
 from ssegen.descriptors import compile_request
 from ssegen.generate import generate
 from ssegen.options import Options
-from ssegen.testing import MARKET_DATA_PROJECT, MULTI_PACKAGE_PROJECT, repo_path
+from ssegen.testing import JSON_MAPPING_PROJECT, MARKET_DATA_PROJECT, MULTI_PACKAGE_PROJECT, repo_path
 from ssegen.typescript import (
     CLIENT_RUNTIME_EXPORTS,
     ERRORS_EXPORTS,
+    JSON_RUNTIME_EXPORTS,
     RESERVED,
     SERVER_RUNTIME_EXPORTS,
     header_property,
@@ -115,9 +116,11 @@ def test_runtime_export_lists_match_the_templates() -> None:
         ("ssegen_errors.ts.mako", ERRORS_EXPORTS),
         ("ssegen_client_runtime.ts.mako", CLIENT_RUNTIME_EXPORTS),
         ("ssegen_server_runtime.ts.mako", SERVER_RUNTIME_EXPORTS),
+        ("ssegen_json.ts.mako", JSON_RUNTIME_EXPORTS),
     ):
         assert sorted(exports((TEMPLATES / template).read_text(encoding="utf-8"))) == sorted(listed), template
     assert set(ERRORS_EXPORTS) | set(CLIENT_RUNTIME_EXPORTS) | set(SERVER_RUNTIME_EXPORTS) <= RESERVED
+    assert set(JSON_RUNTIME_EXPORTS) <= RESERVED
 
 
 # Layout --------------------------------------------------------------------------------------------
@@ -128,10 +131,12 @@ def test_market_data_layout() -> None:
     assert sorted(files) == [
         "market/v1/index.ts",
         "market/v1/market_data.client.ts",
+        "market/v1/market_data.json.ts",
         "market/v1/market_data.server.ts",
         "market/v1/market_data.ts",
         "market/v1/ssegen_client_runtime.ts",
         "market/v1/ssegen_errors.ts",
+        "market/v1/ssegen_json.ts",
         "market/v1/ssegen_server_runtime.ts",
     ]
     for path, text in files.items():
@@ -144,6 +149,7 @@ def test_market_data_layout() -> None:
         'export * from "./market_data.client.js";',
         'export * from "./market_data.server.js";',
         'export * from "./ssegen_errors.js";',
+        'export * from "./ssegen_json.js";',
         'export * from "./ssegen_client_runtime.js";',
         'export * from "./ssegen_server_runtime.js";',
         "",
@@ -178,7 +184,10 @@ def test_one_output_barrel_names_only_its_modules(output: str, present: str, abs
 
 def test_message_only_files_get_types_errors_and_barrel() -> None:
     files = ts("testprojects/multi_package/proto", ["shop/common/v1/money.proto"])
-    assert sorted(files) == ["shop/common/v1/index.ts", "shop/common/v1/money.ts", "shop/common/v1/ssegen_errors.ts"]
+    assert sorted(files) == [
+        "shop/common/v1/index.ts", "shop/common/v1/money.json.ts", "shop/common/v1/money.ts",
+        "shop/common/v1/ssegen_errors.ts", "shop/common/v1/ssegen_json.ts",
+    ]
 
 
 def test_per_directory_runs_match_one_run() -> None:
@@ -211,7 +220,8 @@ def test_barrel_exports_are_unique_per_directory() -> None:
     files = ts(*SHOP)
     by_directory: Dict[str, List[str]] = {}
     for path, text in files.items():
-        if not path.endswith("/index.ts"):
+        # Schema modules are imported whole (`import * as`), never re-exported by the barrel.
+        if not path.endswith(("/index.ts", ".json.ts")):
             by_directory.setdefault(posixpath.dirname(path), []).extend(exports(text))
     for directory, names in by_directory.items():
         assert len(names) == len(set(names)), directory
@@ -375,3 +385,36 @@ def test_url_bindings_in_client_and_server() -> None:
     assert '{ name: "page_size", field: "pageSize", type: "int32", required: true },' in server
     assert '{ name: "X-Request-ID", type: "string", required: true, format: "uuid" },' in server
     assert "streamRoute<StreamQuotesRequest, Quote>(" in server
+
+
+# JSON mapping --------------------------------------------------------------------------------------
+
+
+def test_json_mapping_wire_types_and_schemas() -> None:
+    files = ts(*JSON_MAPPING_PROJECT)
+    types = files["jsonmap/v1/jsonmap.ts"]
+    for line in (
+        'export type Status = "unknown" | "active" | "inactive";',
+        "  count?: number;",  # int64 NUMBER
+        "  total?: string;",  # uint64 default
+        "  priority?: 0 | 1 | 2;",  # enum NUMBER
+        "  middleName?: string | null;",
+        "  home?: Address | null;",
+        "  created?: number;",
+        "  billing_zipCode?: string;",
+        '  | { kind: "vid"; video?: Video }',
+        '  | { type: "pic"; uri?: string; photoStatus?: Status }',
+        "export type ItemList = Item[];",
+        "export type BarsBySymbol = { [key: string]: BarList };",
+        "  status: Status;",  # a required query parameter
+    ):
+        assert f"\n{line}\n" in types, line
+    # Option-less messages keep their protojson types.
+    assert "export interface Plain {\n  id?: string;\n  n?: string;\n}" in types
+    schema = files["jsonmap/v1/jsonmap.json.ts"]
+    assert '    { key: "billing", name: "billing", type: { message: () => Address }, flatten: "billing_" },' in schema
+    assert '    { discriminator: "kind", flatten: false, members: [["vid", "video"], ["image", "image"], ["link", "link"]] },' in schema
+    client = files["jsonmap/v1/jsonmap.client.ts"]
+    assert "      decoder<ItemList>(jsonmap_json.ItemList),\n" in client
+    server = files["jsonmap/v1/jsonmap.server.ts"]
+    assert "        request: jsonmap_json.Item,\n" in server

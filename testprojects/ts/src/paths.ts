@@ -7,3 +7,9 @@ export function vectorsPath(): string {
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   return fileURLToPath(new URL("../../../conformance/sse_vectors.json", import.meta.url));
 }
+
+export function jsonMappingCasesPath(): string {
+  const fromEnv = process.env["SSEGEN_JSON_MAPPING_CASES"];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  return fileURLToPath(new URL("../../../conformance/json_mapping.json", import.meta.url));
+}

@@ -25,10 +25,18 @@ import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 import ssegen
 from ssegen.descriptors import BUNDLED_INCLUDE_DIR, well_known_include_dir
-from ssegen.testing import MARKET_DATA_PROJECT, MULTI_PACKAGE_PROJECT, generate_with_cli, repo_path, run_checked
+from ssegen.testing import (
+    JSON_MAPPING_PROJECT,
+    MARKET_DATA_PROJECT,
+    MULTI_PACKAGE_PROJECT,
+    generate_with_cli,
+    repo_path,
+    run_checked,
+)
 
 GO_MODULE = "testprojects/go"
 SSE_VECTORS = "testprojects/conformance/sse_vectors.json"
+JSON_MAPPING_CASES = "testprojects/conformance/json_mapping.json"
 PROTOBUF_MODULE = "google.golang.org/protobuf"
 
 # (project, proto source root, files to generate): every project whose Go must compile and pass
@@ -36,6 +44,7 @@ PROTOBUF_MODULE = "google.golang.org/protobuf"
 PROJECTS: List[Tuple[str, str, Sequence[str]]] = [
     ("market_data", *MARKET_DATA_PROJECT),
     ("multi_package", *MULTI_PACKAGE_PROJECT),
+    ("json_mapping", *JSON_MAPPING_PROJECT),
 ]
 
 GO_OUTPUTS = ("go_server", "go_client")
@@ -241,6 +250,7 @@ def assemble(work: Path, generated: Dict[str, Dict[str, str]]) -> GoModule:
                 shutil.copyfile(source, module / target_dir / source.name)
             (module / target_dir / "testdata").mkdir(exist_ok=True)
             shutil.copyfile(repo_path(SSE_VECTORS), module / target_dir / "testdata" / "sse_vectors.json")
+            shutil.copyfile(repo_path(JSON_MAPPING_CASES), module / target_dir / "testdata" / "json_mapping.json")
             test_dirs.append(target_dir)
     return GoModule(module, test_dirs)
 

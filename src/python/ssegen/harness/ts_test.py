@@ -19,6 +19,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 from ssegen.testing import (
+    JSON_MAPPING_PROJECT,
     MARKET_DATA_PROJECT,
     MULTI_PACKAGE_PROJECT,
     assert_npm_package_pinned,
@@ -29,9 +30,10 @@ from ssegen.testing import (
 
 TS_PACKAGE = "testprojects/ts"
 SSE_VECTORS = "testprojects/conformance/sse_vectors.json"
+JSON_MAPPING_CASES = "testprojects/conformance/json_mapping.json"
 
 # (proto source root, files to generate): every project whose TS must compile.
-PROJECTS: List[Tuple[str, Sequence[str]]] = [MARKET_DATA_PROJECT, MULTI_PACKAGE_PROJECT]
+PROJECTS: List[Tuple[str, Sequence[str]]] = [MARKET_DATA_PROJECT, MULTI_PACKAGE_PROJECT, JSON_MAPPING_PROJECT]
 
 TS_OUTPUTS = ("ts_client", "ts_server", "ts_node")
 # The ts_node adapter: the one generated module that may import Node's own modules.
@@ -115,6 +117,7 @@ def workspace(generated: Dict[str, str]) -> Iterator[Path]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content.encode("utf-8"))
         shutil.copyfile(repo_path(SSE_VECTORS), package / "sse_vectors.json")
+        shutil.copyfile(repo_path(JSON_MAPPING_CASES), package / "json_mapping.json")
         run(
             ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", "--cache", str(npm_cache_dir())],
             package,
@@ -215,6 +218,10 @@ def test_node_tests(built: Path) -> None:
         ["node", "--test", "--test-reporter=spec", "--test-timeout=120000", *tests],
         built,
         NODE_TEST_TIMEOUT_S,
-        env={"SSEGEN_SSE_VECTORS": str(built / "sse_vectors.json"), "NODE_OPTIONS": ""},
+        env={
+            "SSEGEN_SSE_VECTORS": str(built / "sse_vectors.json"),
+            "SSEGEN_JSON_MAPPING_CASES": str(built / "json_mapping.json"),
+            "NODE_OPTIONS": "",
+        },
     )
     print(output)

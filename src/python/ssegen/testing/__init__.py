@@ -23,6 +23,8 @@ MULTI_PACKAGE_PROJECT: Tuple[str, Tuple[str, ...]] = (
     ),
 )
 
+JSON_MAPPING_PROJECT: Tuple[str, Tuple[str, ...]] = ("testprojects/json_mapping/proto", ("jsonmap/v1/jsonmap.proto",))
+
 # What Pants run from a test (RuleRunner, or a nested ./pants) needs of the environment ./pants
 # set up: the interpreters, the bootstrap's cache, the pex CLI built from PyPI and the CA bundle.
 PANTS_BOOTSTRAP_ENV: Tuple[str, ...] = (

@@ -83,6 +83,9 @@ ${line}
 ${line}
 % endfor
       options,
+% if m.decode:
+      ${m.decode},
+% endif
     );
   }
 % else:
@@ -97,6 +100,9 @@ ${line}
 ${line}
 % endfor
       options,
+% if m.decode:
+      ${m.decode},
+% endif
     );
   }
 % endif

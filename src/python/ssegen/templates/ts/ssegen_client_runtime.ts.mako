@@ -9,6 +9,7 @@ import {
   SSE_ERROR_EVENT,
   StreamInterruptedError,
   ValidationError,
+  isValidationError,
   type FieldViolation,
 } from "./ssegen_errors.js";
 
@@ -388,28 +389,40 @@ export class ClientTransport {
     this.#headerProps = headerProps;
   }
 
-  /** Sends a unary call; resolves with the JSON response, rejects with ValidationError or ApiError. */
-  async unary<T>(call: HttpCall, options: CallOptions | undefined): Promise<T> {
+  /**
+   * Sends a unary call; resolves with the JSON response, rejects with ValidationError or ApiError.
+   * With `decode` (the response message's decoder) a response that does not fit is an ApiError.
+   */
+  async unary<T>(call: HttpCall, options: CallOptions | undefined, decode?: (value: unknown) => T): Promise<T> {
     const headers = this.#headers(options);
     headers.set("Accept", "application/json");
     const deadline = new Deadline(options?.signal, options?.timeoutMs ?? this.#options.timeoutMs);
     try {
-      return await this.#unary<T>(call, headers, options, deadline.signal);
+      return await this.#unary<T>(call, headers, options, deadline.signal, decode);
     } finally {
       deadline.clear();
     }
   }
 
-  async #unary<T>(call: HttpCall, headers: Headers, options: CallOptions | undefined, signal: AbortSignal | undefined): Promise<T> {
+  async #unary<T>(
+    call: HttpCall,
+    headers: Headers,
+    options: CallOptions | undefined,
+    signal: AbortSignal | undefined,
+    decode: ((value: unknown) => T) | undefined,
+  ): Promise<T> {
     const response = await this.#send(call, headers, signal, options, false);
     if (!response.ok) throw await errorFromResponse(response, signal);
     const text = await readText(response, Number.POSITIVE_INFINITY, signal);
-    if (text === "") return {} as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new ApiError(response.status, text, "the response is not JSON");
+    let value: unknown = {};
+    if (text !== "") {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new ApiError(response.status, text, "the response is not JSON");
+      }
     }
+    return decodeData(value, text, response.status, decode);
   }
 
   /**
@@ -421,6 +434,7 @@ export class ClientTransport {
   async *stream<T>(
     call: HttpCall,
     options: StreamOptions | undefined,
+    decode?: (value: unknown) => T,
   ): AsyncGenerator<StreamEvent<T>, void, undefined> {
     const signal = options?.signal;
     const policy = options?.reconnect ?? this.#options.reconnect;
@@ -510,7 +524,7 @@ export class ClientTransport {
                 }
                 if (replaying) continue;
               }
-              yield { data: parseEventData<T>(event.data), event: event.type, id: event.id };
+              yield { data: parseEventData<T>(event.data, decode), event: event.type, id: event.id };
             }
             lastEventId = parser.lastEventId; // an id-only block moves it too
             if (failed) throw failure;
@@ -610,18 +624,33 @@ function parseJson(text: string): unknown {
   }
 }
 
-function parseEventData<T>(data: string): T {
+function parseEventData<T>(data: string, decode?: (value: unknown) => T): T {
   let value: unknown;
   try {
     value = JSON.parse(data);
   } catch {
     throw new ApiError(200, data, "an event's data is not JSON");
   }
+  if (decode !== undefined) return decodeData(value, data, 200, decode);
   // A message is a JSON object; `null`, numbers, strings and arrays are refused, as the Go client does.
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ApiError(200, data, "an event's data is not a JSON object");
   }
   return value as T;
+}
+
+// A response or event that does not fit its message is the server's fault: an ApiError naming
+// the first value at fault.
+function decodeData<T>(value: unknown, text: string, status: number, decode?: (value: unknown) => T): T {
+  if (decode === undefined) return value as T;
+  try {
+    return decode(value);
+  } catch (error) {
+    if (!isValidationError(error)) throw error;
+    const first = error.violations[0];
+    const where = first === undefined ? "" : ": " + first.field + " " + first.description;
+    throw new ApiError(status, text, "the response does not fit its message" + where);
+  }
 }
 
 // As much of an error answer's body as is read (the Go client reads the same): a server that

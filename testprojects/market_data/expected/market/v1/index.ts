@@ -5,5 +5,6 @@ export * from "./market_data.js";
 export * from "./market_data.client.js";
 export * from "./market_data.server.js";
 export * from "./ssegen_errors.js";
+export * from "./ssegen_json.js";
 export * from "./ssegen_client_runtime.js";
 export * from "./ssegen_server_runtime.js";

@@ -62,7 +62,7 @@ export interface ListInstrumentsRequest {
   /** Only these symbols; every symbol when empty. */
   symbolFilter?: string[];
   /** Maximum number of instruments per page. */
-  pageSize?: number;
+  pageSize: number;
   assetClass?: AssetClass;
   includeInactive?: boolean;
   pageToken?: string;
@@ -190,7 +190,7 @@ export interface GetServerTimeResponse {
 }
 
 export interface GetMarketStatusRequest {
-  venue?: Venue;
+  venue: Venue;
   /** Only checked when set. */
   symbol?: string;
 }

@@ -5,5 +5,6 @@ export * from "./catalog.js";
 export * from "./catalog.client.js";
 export * from "./catalog.server.js";
 export * from "./ssegen_errors.js";
+export * from "./ssegen_json.js";
 export * from "./ssegen_client_runtime.js";
 export * from "./ssegen_server_runtime.js";

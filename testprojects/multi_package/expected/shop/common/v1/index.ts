@@ -3,3 +3,4 @@
 
 export * from "./money.js";
 export * from "./ssegen_errors.js";
+export * from "./ssegen_json.js";

@@ -9,5 +9,6 @@ export * from "./returns_service.client.js";
 export * from "./returns_service.server.js";
 export * from "./types.js";
 export * from "./ssegen_errors.js";
+export * from "./ssegen_json.js";
 export * from "./ssegen_client_runtime.js";
 export * from "./ssegen_server_runtime.js";

@@ -9,7 +9,7 @@ export interface GetOrderRequest {
 }
 
 export interface ListOrdersRequest {
-  customerId?: string;
+  customerId: string;
   statuses?: OrderStatus[];
   limit?: number;
 }
@@ -31,5 +31,5 @@ export interface CancelOrderRequest {
 }
 
 export interface WatchOrderRequest {
-  orderId?: string;
+  orderId: string;
 }

@@ -10,6 +10,7 @@ import {
   isValidationError,
   type FieldViolation,
 } from "./ssegen_errors.js";
+import { decodeInto, type MessageSchema } from "./ssegen_json.js";
 
 /** A route: method, path (with {variable} placeholders) and the fetch-style handler serving it. */
 export interface RouteDescriptor {
@@ -155,6 +156,11 @@ export interface MethodSpec {
   readonly query: readonly ParamSpec[];
   /** Whether the request message is the JSON body (POST, PUT, PATCH). */
   readonly body: boolean;
+  /**
+   * The schema the body is checked against and normalised with (see ssegen_json.ts): a body that
+   * does not fit is a 400 listing every value at fault.
+   */
+  readonly request?: MessageSchema;
 }
 
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 15000;
@@ -438,7 +444,7 @@ function notFound(method: string, pathname: string): Response {
 // Binding -------------------------------------------------------------------------------------------
 
 interface Bound {
-  message: Record<string, unknown>;
+  message: unknown;
   pathParams: Record<string, string>;
 }
 
@@ -494,19 +500,24 @@ async function bind(
     fromUrl[param.field] = param.repeated ? values : values[0];
   }
 
-  let message: Record<string, unknown> = {};
+  let message: unknown = {};
   if (spec.body) {
     const body = await readJsonBody(request, maxBodyBytes);
     if (typeof body === "string") violations.push({ field: "body", description: body });
-    else message = body;
+    else if (spec.request !== undefined) message = decodeInto(spec.request, body.value, violations);
+    else if (typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) {
+      violations.push({ field: "body", description: "must be a JSON object" });
+    } else message = body.value;
   }
   if (violations.length > 0) throw new ValidationError(violations);
-  // Values bound from the URL win over the same fields in the body.
-  return { message: { ...message, ...fromUrl }, pathParams };
+  // Values bound from the URL win over the same fields in the body (a root-unwrapped body, an
+  // array, has no fields for them: the model binds none then).
+  if (Object.keys(fromUrl).length === 0) return { message, pathParams };
+  return { message: { ...(message as Record<string, unknown>), ...fromUrl }, pathParams };
 }
 
-// The body as a JSON object, or a description of why it is not one. Too large a body is a 413.
-async function readJsonBody(request: Request, limit: number): Promise<Record<string, unknown> | string> {
+// The body's JSON value, or a description of why there is none. Too large a body is a 413.
+async function readJsonBody(request: Request, limit: number): Promise<{ value: unknown } | string> {
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > limit) throw tooLarge(limit);
   const chunks: Uint8Array[] = [];
@@ -536,15 +547,12 @@ async function readJsonBody(request: Request, limit: number): Promise<Record<str
   } catch {
     return "is not valid UTF-8";
   }
-  if (text.trim() === "") return {};
-  let value: unknown;
+  if (text.trim() === "") return { value: {} };
   try {
-    value = JSON.parse(text);
+    return { value: JSON.parse(text) };
   } catch (error) {
     return "is not valid JSON: " + messageOf(error);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "must be a JSON object";
-  return value as Record<string, unknown>;
 }
 
 function tooLarge(limit: number): ApiError {

@@ -61,6 +61,14 @@ func WithUnmarshalOptions(opts protojson.UnmarshalOptions) ServerOption {
 	return func(c *serverConfig) { c.unmarshal = opts }
 }
 
+// WithLenientEnumNames makes the server read an enum name its enum does not have, in a
+// JSON body, as the enum's zero value. By default such a body is answered with status 400,
+// as the same name in the URL is; a server that must accept values added to its enums
+// later by newer clients turns this on.
+func WithLenientEnumNames() ServerOption {
+	return func(c *serverConfig) { c.lenientEnums = true }
+}
+
 // WithHeartbeatInterval sets how often an idle stream sends a comment line, which keeps
 // proxies from closing it (default 15s; 0 disables heartbeats).
 func WithHeartbeatInterval(d time.Duration) ServerOption {
@@ -95,6 +103,7 @@ type serverConfig struct {
 	errorHandler ErrorHandler
 	marshal      protojson.MarshalOptions
 	unmarshal    protojson.UnmarshalOptions
+	lenientEnums bool
 	heartbeat    time.Duration
 	maxBodySize  int64
 }
@@ -337,10 +346,10 @@ func (c *serverConfig) readBody(w http.ResponseWriter, r *http.Request, msg prot
 	if isProtobuf(r.Header.Get("Content-Type")) {
 		err = proto.Unmarshal(data, msg)
 	} else if len(bytes.TrimSpace(data)) > 0 {
-		err = c.unmarshal.Unmarshal(data, msg)
+		err = unmarshalJSON(c.unmarshal, data, msg, !c.lenientEnums)
 	}
 	if err != nil {
-		return &ValidationError{Violations: []FieldViolation{{Field: "body", Description: err.Error()}}}
+		return &ValidationError{Violations: []FieldViolation{bodyViolation(err)}}
 	}
 	return nil
 }
@@ -409,8 +418,8 @@ func parseValue(fd protoreflect.FieldDescriptor, s string) (protoreflect.Value, 
 		}
 	case protoreflect.EnumKind:
 		enum := fd.Enum()
-		if v := enum.Values().ByName(protoreflect.Name(s)); v != nil {
-			return protoreflect.ValueOfEnum(v.Number()), nil
+		if n, ok := enumNumberByName(enum, s); ok {
+			return protoreflect.ValueOfEnum(n), nil
 		}
 		// A URL may name a value by number, but only a declared one (as the TypeScript server
 		// decides): the number of no value has no name for the JSON form of the message.
@@ -558,7 +567,7 @@ func (c *serverConfig) writeResponse(w http.ResponseWriter, r *http.Request, res
 		contentType = "application/x-protobuf"
 		body, err = proto.Marshal(res)
 	} else {
-		body, err = c.marshal.Marshal(res)
+		body, err = marshalJSON(c.marshal, res)
 	}
 	if err != nil {
 		c.writeError(w, r, fmt.Errorf("ssegen: cannot encode the response: %w", err))
@@ -726,7 +735,7 @@ func (s *sseSender) Send(msg proto.Message, opts ...EventOption) error {
 	if ev.name == sseErrorEvent || ev.name == sseEndEvent {
 		return fmt.Errorf("ssegen: the event name %q is reserved", ev.name)
 	}
-	data, err := s.marshal.Marshal(msg)
+	data, err := marshalJSON(s.marshal, msg)
 	if err != nil {
 		return fmt.Errorf("ssegen: cannot encode the event: %w", err)
 	}

@@ -201,7 +201,7 @@ func (c *clientConfig) prepare(route *clientRoute, req proto.Message, call *call
 		if isProtobufContent(c.contentType) {
 			body, err = proto.Marshal(req)
 		} else {
-			body, err = protojson.Marshal(req)
+			body, err = marshalJSON(protojson.MarshalOptions{}, req)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("ssegen: cannot encode the request: %w", err)
@@ -298,8 +298,8 @@ func (c *clientConfig) url(route *clientRoute, req proto.Message) (string, error
 func formatValue(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
 	switch fd.Kind() {
 	case protoreflect.EnumKind:
-		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
-			return string(ev.Name())
+		if name, ok := enumJSONName(fd.Enum(), v.Enum()); ok {
+			return name
 		}
 		return strconv.FormatInt(int64(v.Enum()), 10)
 	case protoreflect.FloatKind:
@@ -343,7 +343,7 @@ func (c *clientConfig) roundTrip(ctx context.Context, route *clientRoute, req, r
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(body, res)
+	return unmarshalJSON(protojson.UnmarshalOptions{DiscardUnknown: true}, body, res, false)
 }
 
 // responseError turns a non-2xx response into *ValidationError (a 400 with violations) or
@@ -539,7 +539,7 @@ func (s *EventStream[T]) Next() bool {
 			}
 			var zero T
 			msg := zero.ProtoReflect().Type().New().Interface().(T)
-			if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(ev.Data, msg); err != nil {
+			if err := unmarshalJSON(protojson.UnmarshalOptions{DiscardUnknown: true}, ev.Data, msg, false); err != nil {
 				s.finish(fmt.Errorf("ssegen: cannot decode a %q event: %w", ev.Type, err))
 				continue
 			}
