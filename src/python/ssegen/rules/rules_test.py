@@ -159,7 +159,10 @@ def test_each_language_target_gets_its_own_files(rule_runner: RuleRunner) -> Non
     go = generate(rule_runner, Address(api, target_name="api", generated_name="go"), SseGoSourcesField)
     assert sorted(go) == [
         f"{api}/apiv1http/{name}"
-        for name in ("price_client.ssegen.go", "price_server.ssegen.go", "ssegen_client.go", "ssegen_errors.go", "ssegen_server.go")
+        for name in (
+            "price_client.ssegen.go", "price_server.ssegen.go", "ssegen_client.go", "ssegen_errors.go", "ssegen_json.go",
+            "ssegen_server.go",
+        )
     ]
     assert "package apiv1http" in go[f"{api}/apiv1http/price_server.ssegen.go"]
     ts = generate(rule_runner, Address(api, target_name="api", generated_name="ts"), SseTypeScriptSourcesField)
