@@ -23,6 +23,7 @@ Needs `go` on PATH and the Go module proxy. Set SSEGEN_ADOPTION_KEEP=1 to keep t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -166,6 +167,14 @@ def work() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def golden_outputs() -> str:
+    """The `outputs` of the golden target (ts_node is not a default), as BUILD file text."""
+    build = repo_path("testprojects/market_data/proto/BUILD").read_text(encoding="utf-8")
+    match = re.search(r"outputs=\[([^\]]*)\]", build)
+    assert match, "testprojects/market_data/proto/BUILD names no outputs"
+    return match.group(1)
+
+
 def new_repo(work: Path, wheel: Path) -> Path:
     wheels = work / "wheels"
     wheels.mkdir()
@@ -177,7 +186,7 @@ def new_repo(work: Path, wheel: Path) -> Path:
         "go.mod": f"module example.com/ssegen/monorepo\n\ngo 1.23\n\nrequire {PROTOBUF_REQUIREMENT}\n",
         "go.sum": repo_path(GO_SUM).read_text(encoding="utf-8"),
         "proto/market/v1/market_data.proto": repo_path(MARKET_PROTO).read_text(encoding="utf-8"),
-        "proto/market/v1/BUILD": 'sse_proto_library(name="market_data")\n',
+        "proto/market/v1/BUILD": f'sse_proto_library(name="market_data", outputs=[{golden_outputs()}])\n',
         "proto/chat/v1/chat.proto": repo_path(CHAT_PROTO).read_text(encoding="utf-8"),
         "proto/chat/v1/BUILD": 'protobuf_sources(name="messages")\n\nsse_proto_library(name="chat", outputs=["go_server", "go_client"])\n',
         "proto/sebuf/http/BUILD": "protobuf_sources()\n",

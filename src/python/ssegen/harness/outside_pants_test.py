@@ -34,6 +34,9 @@ MARKET_ROOT = "testprojects/market_data/proto"
 MARKET_FILE = "market/v1/market_data.proto"
 MARKET_EXPECTED = "testprojects/market_data/expected"
 BUF_PACKAGE = "testprojects/buf"
+# The outputs of the golden target (testprojects/market_data/proto/BUILD): ts_node is not a default.
+MARKET_OUTPUTS = ("go_client", "go_server", "openapi", "ts_client", "ts_node", "ts_server")
+MARKET_PARAMETER = ",".join(f"outputs={o}" for o in MARKET_OUTPUTS)
 
 # Generous ceilings so a hung child fails the test instead of the whole run; not timing checks.
 INSTALL_TIMEOUT_S = 600
@@ -51,6 +54,7 @@ version: v2
 plugins:
   - local: protoc-gen-ssegen
     out: gen
+    opt: {parameter}
 """
 
 
@@ -135,6 +139,7 @@ def test_protoc_with_the_plugin_on_path(work: Path, venv_bin: Path) -> None:
             f"-I{include_dir(venv_bin)}",
             f"-I{protoc_dir / 'include'}",
             f"--ssegen_out={out}",
+            f"--ssegen_opt={MARKET_PARAMETER}",
             MARKET_FILE,
         ],
         work,
@@ -165,7 +170,7 @@ def test_buf_generate_with_a_local_plugin(work: Path, venv_bin: Path) -> None:
     shutil.copytree(repo_path(MARKET_ROOT), workspace / "proto", ignore=shutil.ignore_patterns("BUILD"))
     shutil.copytree(include_dir(venv_bin), workspace / "include")
     (workspace / "buf.yaml").write_text(BUF_YAML, encoding="utf-8")
-    (workspace / "buf.gen.yaml").write_text(BUF_GEN_YAML, encoding="utf-8")
+    (workspace / "buf.gen.yaml").write_text(BUF_GEN_YAML.format(parameter=MARKET_PARAMETER), encoding="utf-8")
     buf = package / "node_modules" / ".bin" / "buf"
     # Only the API's own files: the annotations are a module of the workspace, not an output.
     run_checked(
