@@ -1,6 +1,6 @@
 """The action of sse_proto_library: protoc with protoc-gen-ssegen, for Bazel.
 
-    ssegen_action @PARAMS   (one argument per line; see _parser)
+    ssegen_action @PARAMS   (Bazel's parameter file: one argument per line; see _parser)
 
 Runs protoc on the files to generate from (import paths), with the generator as its plugin, and
 writes under --out. A failure is reported as the generator reports it, `file:line:column: error:
@@ -25,7 +25,8 @@ _PLUGIN_PREFIX = "--ssegen_out: "
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ssegen_action", fromfile_prefix_chars="@")
+    # No fromfile_prefix_chars: a label in the arguments (@repo//pkg:name) is no file to read.
+    parser = argparse.ArgumentParser(prog="ssegen_action")
     parser.add_argument("--label", required=True, help="the sse_proto_library, for messages")
     parser.add_argument("--protoc", required=True)
     parser.add_argument("--plugin", required=True, help="protoc-gen-ssegen")
@@ -76,6 +77,8 @@ def _outs_mismatch(label: str, out: Path, expected: Sequence[str], ignored: Sequ
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    params = [Path(a[1:]) for a in argv if a.startswith("@")]
+    argv = [line for a in argv for line in (Path(a[1:]).read_text(encoding="utf-8").splitlines() if a.startswith("@") else [a])]
     args = _parser().parse_args(argv)
     result = _protoc(args)
     if result.returncode != 0:
@@ -84,7 +87,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     if result.stderr.strip():
         print(_user_message(result.stderr.strip(), args.source), file=sys.stderr)
     if args.expect is not None:
-        params = [Path(a[1:]) for a in argv if a.startswith("@")]
         mismatch = _outs_mismatch(args.label, Path(args.out), args.expect, params)
         if mismatch:
             print(mismatch, file=sys.stderr)

@@ -4,10 +4,13 @@
 testprojects/*/expected, which Pants wrote); then this checks what only a second build can show:
 the second build runs nothing, a clean build is served entirely from the disk cache, an invalid
 proto fails with the generator's message naming its workspace path, and `outs` that differ from
-what is generated fail with the difference.
+what is generated fail with the difference. Last, testprojects/bazel_go (a workspace using ssegen
+as an external repository) compiles the generated Go with rules_go and runs the market_data
+project's Go tests on it.
 
 Needs ./bazel to find or install Bazel (as root it installs Debian's bazel-bootstrap), python3
-with pip reaching a package index (protoc and the generator's packages), and HOME. Bazel's output
+with pip reaching a package index (protoc and the generator's packages), `go` reaching the Go
+module proxy (rules_go and a Go SDK for testprojects/bazel_go), and HOME. Bazel's output
 root and disk cache live in a temporary directory removed afterwards; set SSEGEN_BAZEL_KEEP=1 to
 keep it.
 """
@@ -42,6 +45,8 @@ INVALID = "testprojects/invalid/proto"
 # Cases whose error protoc reports before the generator runs (in proto_library itself).
 NOT_GENERATOR_ERRORS = ("syntax_error",)
 WRONG_OUTS = "//testprojects/market_data/proto:wrong_outs"
+GO_WORKSPACE = "testprojects/bazel_go"
+GO_TEST = "//gotest:marketv1http_test"
 
 # Ceilings so a hung Bazel fails the test instead of the whole run; not timing checks. The first
 # run may install Bazel and fetches protoc and the generator's packages.
@@ -55,14 +60,15 @@ class Workspace:
     work: Path  # output root, disk cache, logs
     env: Dict[str, str]
 
-    def bazel(self, *args: str, expect_failure: bool = False, timeout: int = RUN_TIMEOUT_S) -> str:
-        """Runs ./bazel; returns its output (stdout and stderr). Fails the test on an unexpected exit."""
-        argv = ["./bazel", f"--output_user_root={self.work / 'root'}", "--max_idle_secs=300", *args]
+    def bazel(self, *args: str, expect_failure: bool = False, timeout: int = RUN_TIMEOUT_S, cwd: str = ".") -> str:
+        """Runs ./bazel in `cwd` (a workspace under the root); returns its output (stdout and
+        stderr). Fails the test on an unexpected exit."""
+        argv = [str(self.root / "bazel"), f"--output_user_root={self.work / 'root'}", "--max_idle_secs=300", *args]
         if not expect_failure:
-            return run_checked(argv, cwd=self.root, timeout=timeout, env=self.env, context="bazel")
+            return run_checked(argv, cwd=self.root / cwd, timeout=timeout, env=self.env, context="bazel")
         result = subprocess.run(
             argv,
-            cwd=self.root,
+            cwd=self.root / cwd,
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -92,16 +98,18 @@ def workspace() -> Iterator[Workspace]:
     work = Path(tempfile.mkdtemp(prefix="ssegen-bazel-"))
     root = work / "ws"
     _copy_workspace(root)
-    # Every build of the copy uses one disk cache, without colours or progress redrawing.
-    (root / ".bazelrc.user").write_text(
-        f"build --disk_cache={work / 'disk-cache'}\nbuild --color=no --curses=no\nquery --color=no --curses=no\n",
-        encoding="utf-8",
-    )
+    # Every build of the copies uses one disk cache, without colours or progress redrawing.
+    for directory in (root, root / GO_WORKSPACE):
+        (directory / ".bazelrc.user").write_text(
+            f"build --disk_cache={work / 'disk-cache'}\nbuild --color=no --curses=no\nquery --color=no --curses=no\n",
+            encoding="utf-8",
+        )
     ws = Workspace(root=root, work=work, env=dict(os.environ))
     try:
         yield ws
     finally:
         ws.bazel("shutdown")
+        ws.bazel("shutdown", cwd=GO_WORKSPACE)
         if os.environ.get("SSEGEN_BAZEL_KEEP"):
             print(f"kept {work}")
         else:
@@ -171,3 +179,8 @@ def test_clean_build_is_served_from_the_disk_cache(workspace: Workspace) -> None
     assert len(generators) >= 13, [s.get("mnemonic") for s in _spawns(log)]
     missed = [s["listedOutputs"] for s in generators if not s.get("remoteCacheHit")]
     assert not missed, f"generator actions that ran instead of coming from the disk cache: {missed}"
+
+
+def test_generated_go_compiles_and_passes_under_rules_go(workspace: Workspace) -> None:
+    output = workspace.bazel("test", "//...", cwd=GO_WORKSPACE, timeout=FIRST_RUN_TIMEOUT_S)
+    assert any(line.startswith(GO_TEST) and "PASSED" in line for line in output.splitlines()), output
