@@ -113,7 +113,19 @@ def workspace() -> Iterator[Workspace]:
         if os.environ.get("SSEGEN_BAZEL_KEEP"):
             print(f"kept {work}")
         else:
-            shutil.rmtree(work, ignore_errors=True)
+            _remove(work)
+
+
+def _remove(tree: Path) -> None:
+    """Removes a Bazel output root, whose repositories and outputs Bazel makes read-only."""
+
+    def make_writable_and_retry(function, path, _excinfo) -> None:
+        os.chmod(os.path.dirname(path), 0o755)
+        if os.path.lexists(path) and not os.path.islink(path):
+            os.chmod(path, 0o755)
+        function(path)
+
+    shutil.rmtree(tree, onerror=make_writable_and_retry)
 
 
 def _spawns(log: Path) -> List[dict]:
