@@ -15,9 +15,11 @@ LANGUAGE_OF = {
 
 OPENAPI_VERSIONS = ["3.1", "3.2"]
 OPENAPI_FORMATS = ["yaml", "json"]
+DEFAULT_PATH_STYLES = ["sebuf", "words"]
 
 # Options passed to the generator whatever their value: name -> default.
 OPTION_DEFAULTS = {
+    "default_path_style": "sebuf",
     "openapi_bundle": False,
     "openapi_bundle_name": "openapi",
     "openapi_format": "yaml",
@@ -29,8 +31,17 @@ OPTION_DEFAULTS = {
 # Options passed only when set, so the rule works with generators that predate them.
 OPTIONAL_OPTIONS = ["go_package_prefix"]
 
+# A dict of import path -> go_package, passed as protoc-gen-go's `M<file>=<value>` parameters.
+GO_PACKAGE_OVERRIDES = "go_package_overrides"
+
+def _checked(name, value):
+    if "," in value:
+        fail("%s must not contain a comma (the generator's parameter separates options with commas): %r" % (name, value))
+    return value
+
 def plugin_parameter(attr, outputs):
-    """`outputs=...` per output, then `key=value` per option sorted by key, as the Pants rule writes it."""
+    """`outputs=...` per output, `key=value` per option sorted by key, then the go_package
+    overrides sorted by file, as the Pants rule writes it."""
     items = ["outputs=" + o for o in outputs]
     for name in sorted(OPTION_DEFAULTS.keys() + OPTIONAL_OPTIONS):
         value = getattr(attr, name)
@@ -38,7 +49,8 @@ def plugin_parameter(attr, outputs):
             continue
         if type(value) == "bool":
             value = "true" if value else "false"
-        if "," in value:
-            fail("%s must not contain a comma (the generator's parameter separates options with commas): %r" % (name, value))
-        items.append("%s=%s" % (name, value))
+        items.append("%s=%s" % (name, _checked(name, value)))
+    overrides = getattr(attr, GO_PACKAGE_OVERRIDES)
+    for path in sorted(overrides.keys()):
+        items.append("M%s=%s" % (_checked(GO_PACKAGE_OVERRIDES, path), _checked(GO_PACKAGE_OVERRIDES, overrides[path])))
     return ",".join(items)

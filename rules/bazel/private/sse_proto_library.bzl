@@ -1,6 +1,6 @@
 """sse_proto_library: ssegen's generator, run by protoc on the files of proto_library targets."""
 
-load(":options.bzl", "LANGUAGE_OF", "OPENAPI_FORMATS", "OPENAPI_VERSIONS", "OPTION_DEFAULTS", "OUTPUTS", "plugin_parameter")
+load(":options.bzl", "DEFAULT_PATH_STYLES", "LANGUAGE_OF", "OPENAPI_FORMATS", "OPENAPI_VERSIONS", "OPTION_DEFAULTS", "OUTPUTS", "plugin_parameter")
 load(":proto_info.bzl", "ProtoInfo")
 
 _LANGUAGES = ["go", "openapi", "ts"]
@@ -144,7 +144,9 @@ generator writes exactly those.""",
         ),
         "outputs": attr.string_list(default = OUTPUTS, doc = "Which generators run: " + ", ".join(OUTPUTS) + ". Default: all."),
         "outs": attr.string_list(doc = "The generated files, relative to the import root (e.g. market/v1/marketv1http/ssegen_server.go), instead of a directory per language."),
-        "go_package_prefix": attr.string(doc = "Passed to the generator as go_package_prefix when set."),
+        "default_path_style": attr.string(default = OPTION_DEFAULTS["default_path_style"], values = DEFAULT_PATH_STYLES, doc = "Path of methods without one: sebuf (as sebuf's Go server registers it) or words."),
+        "go_package_prefix": attr.string(doc = "go_package of protos without the option: this prefix + the file's directory (buf managed mode). Passed only when set."),
+        "go_package_overrides": attr.string_dict(doc = "go_package of single files by import path, e.g. {\"acme/chat/v1/chat.proto\": \"example.com/gen/chatv1;chatv1\"}."),
         "openapi_version": attr.string(default = OPTION_DEFAULTS["openapi_version"], values = OPENAPI_VERSIONS, doc = "3.1 (text/event-stream with x-sse-event-schema) or 3.2 (itemSchema)."),
         "openapi_format": attr.string(default = OPTION_DEFAULTS["openapi_format"], values = OPENAPI_FORMATS, doc = "yaml or json."),
         "openapi_bundle": attr.bool(default = OPTION_DEFAULTS["openapi_bundle"], doc = "One document for every service instead of one per service."),

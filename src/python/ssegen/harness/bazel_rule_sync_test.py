@@ -41,17 +41,20 @@ def test_rule_attributes_follow_the_generators_options() -> None:
     assert bzl["LANGUAGE_OF"] == options.LANGUAGE_OF
     assert tuple(bzl["OPENAPI_VERSIONS"]) == options.OPENAPI_VERSIONS
     assert tuple(bzl["OPENAPI_FORMATS"]) == options.OPENAPI_FORMATS
+    assert tuple(bzl["DEFAULT_PATH_STYLES"]) == options.DEFAULT_PATH_STYLES
     defaults = {f.name: f.default for f in dataclasses.fields(options.Options) if f.name != "outputs"}
     passed_always = bzl["OPTION_DEFAULTS"]
     passed_when_set = bzl["OPTIONAL_OPTIONS"]
-    unmapped = sorted(set(defaults) - set(passed_always) - set(passed_when_set))
+    unmapped = sorted(set(defaults) - set(passed_always) - set(passed_when_set) - {bzl["GO_PACKAGE_OVERRIDES"]})
     assert not unmapped, f"generator options without a sse_proto_library attribute in {OPTIONS_BZL}: {unmapped}"
     for name, default in passed_always.items():
         assert name in defaults, f"{OPTIONS_BZL} passes {name}, which the generator does not know"
         assert default == defaults[name], f"{name}: Bazel's default {default!r}, the generator's {defaults[name]!r}"
     for name in passed_when_set:
         # Passed only when set: the generator's default must be what leaving it out means.
-        assert defaults.get(name, "") in ("", None, False), f"{name} has a default the rule would not pass"
+        assert name in defaults, f"{OPTIONS_BZL} passes {name}, which the generator does not know"
+        assert defaults[name] in ("", None, False), f"{name} has a default the rule would not pass"
+    assert defaults[bzl["GO_PACKAGE_OVERRIDES"]] == ()
 
 
 def test_bazel_python_packages_are_the_repos_pins() -> None:
