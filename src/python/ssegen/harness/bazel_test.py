@@ -148,7 +148,11 @@ def _is_generator(spawn: dict) -> bool:
 
 def test_bazel_tests_pass(workspace: Workspace) -> None:
     output = workspace.bazel("test", "//...", timeout=FIRST_RUN_TIMEOUT_S)
-    for test in ("//rules/bazel/tests:market_data_golden_test", "//rules/bazel/tests:multi_package_golden_test"):
+    for test in (
+        "//rules/bazel/tests:market_data_golden_test",
+        "//rules/bazel/tests:multi_package_golden_test",
+        "//rules/bazel/tests:options_test",
+    ):
         assert any(line.startswith(test) and "PASSED" in line for line in output.splitlines()), output
 
 
@@ -187,8 +191,8 @@ def test_clean_build_is_served_from_the_disk_cache(workspace: Workspace) -> None
     log = workspace.work / "after-clean.json"
     workspace.bazel("build", "//...", f"--execution_log_json_file={log}")
     generators = [s for s in _spawns(log) if _is_generator(s)]
-    # market_data: 3 trees + declared Go files; multi_package: 3 targets x 3 trees.
-    assert len(generators) >= 13, [s.get("mnemonic") for s in _spawns(log)]
+    # market_data: 3 trees, the declared Go files, the options example; multi_package: 3 x 3 trees.
+    assert len(generators) >= 14, [s.get("mnemonic") for s in _spawns(log)]
     missed = [s["listedOutputs"] for s in generators if not s.get("remoteCacheHit")]
     assert not missed, f"generator actions that ran instead of coming from the disk cache: {missed}"
 
