@@ -2,7 +2,10 @@
 src/python/ssegen/options.py (a test compares them), so both build systems pass the generator the
 same protoc plugin parameter and get the same bytes."""
 
-OUTPUTS = ["go_client", "go_server", "openapi", "ts_client", "ts_server"]
+OUTPUTS = ["go_client", "go_server", "openapi", "ts_client", "ts_node", "ts_server"]
+
+# What runs unless `outputs` says otherwise: all but the Node.js adapter.
+DEFAULT_OUTPUTS = ["go_client", "go_server", "openapi", "ts_client", "ts_server"]
 
 # Outputs of one language share one tree artifact (and so one generator action).
 LANGUAGE_OF = {
@@ -10,6 +13,7 @@ LANGUAGE_OF = {
     "go_server": "go",
     "openapi": "openapi",
     "ts_client": "ts",
+    "ts_node": "ts",
     "ts_server": "ts",
 }
 

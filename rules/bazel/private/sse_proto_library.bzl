@@ -1,6 +1,6 @@
 """sse_proto_library: ssegen's generator, run by protoc on the files of proto_library targets."""
 
-load(":options.bzl", "DEFAULT_PATH_STYLES", "LANGUAGE_OF", "OPENAPI_FORMATS", "OPENAPI_VERSIONS", "OPTION_DEFAULTS", "OUTPUTS", "plugin_parameter")
+load(":options.bzl", "DEFAULT_OUTPUTS", "DEFAULT_PATH_STYLES", "LANGUAGE_OF", "OPENAPI_FORMATS", "OPENAPI_VERSIONS", "OPTION_DEFAULTS", "OUTPUTS", "plugin_parameter")
 load(":proto_info.bzl", "ProtoInfo")
 
 _LANGUAGES = ["go", "openapi", "ts"]
@@ -142,7 +142,7 @@ generator writes exactly those.""",
             mandatory = True,
             doc = "proto_library targets whose files to generate from.",
         ),
-        "outputs": attr.string_list(default = OUTPUTS, doc = "Which generators run: " + ", ".join(OUTPUTS) + ". Default: all."),
+        "outputs": attr.string_list(default = DEFAULT_OUTPUTS, doc = "Which generators run: " + ", ".join(OUTPUTS) + ". Default: all but ts_node."),
         "outs": attr.string_list(doc = "The generated files, relative to the import root (e.g. market/v1/marketv1http/ssegen_server.go), instead of a directory per language."),
         "default_path_style": attr.string(default = OPTION_DEFAULTS["default_path_style"], values = DEFAULT_PATH_STYLES, doc = "Path of methods without one: sebuf (as sebuf's Go server registers it) or words."),
         "go_package_prefix": attr.string(doc = "go_package of protos without the option: this prefix + the file's directory (buf managed mode). Passed only when set."),

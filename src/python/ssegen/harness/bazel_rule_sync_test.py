@@ -38,6 +38,7 @@ def _pins(path: str) -> Dict[str, str]:
 def test_rule_attributes_follow_the_generators_options() -> None:
     bzl = _starlark_constants(OPTIONS_BZL)
     assert tuple(bzl["OUTPUTS"]) == options.OUTPUTS
+    assert tuple(bzl["DEFAULT_OUTPUTS"]) == options.DEFAULT_OUTPUTS
     assert bzl["LANGUAGE_OF"] == options.LANGUAGE_OF
     assert tuple(bzl["OPENAPI_VERSIONS"]) == options.OPENAPI_VERSIONS
     assert tuple(bzl["OPENAPI_FORMATS"]) == options.OPENAPI_FORMATS
