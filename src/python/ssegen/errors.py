@@ -1,8 +1,9 @@
 """Errors a user can fix: each names where (file, line, column), what is wrong and how to fix it."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, Mapping, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,13 @@ class GenerationError(Exception):
 
 class OptionsError(Exception):
     """A generator option (Pants field or protoc plugin parameter) has a bad value."""
+
+
+# A `path.proto:line` position in a message (protoc's or the generator's).
+_PROTO_POSITION = re.compile(r"(?<![\w/.-])([\w/.-]+\.proto)(?=:\d)")
+
+
+def to_source_paths(text: str, source_paths: Mapping[str, str]) -> str:
+    """Rewrites `import/path.proto:line` positions to the paths users open (their repo or Bazel
+    workspace path), given import path -> that path; other positions stay as they are."""
+    return _PROTO_POSITION.sub(lambda m: source_paths.get(m.group(1), m.group(1)), text)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Dict, List, Tuple
@@ -35,6 +34,7 @@ from pants.source.source_root import SourceRoot, SourceRootRequest, SourceRootsR
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from ssegen.errors import to_source_paths
 from ssegen.rules.dependency_inference import SseProtoImportMapping
 from ssegen.rules.subsystem import SsegenSubsystem
 from ssegen.rules.target_types import (
@@ -126,14 +126,6 @@ class SsegenRunResult:
     output: Digest  # <output name>/<import path dir>/<file>
 
 
-_PROTO_POSITION = re.compile(r"(?<![\w/.-])([\w/.-]+\.proto)(?=:\d)")
-
-
-def _to_repo_paths(text: str, repo_paths: FrozenDict[str, str]) -> str:
-    """Rewrites `import/path.proto:line` positions to repo paths, which is what users open."""
-    return _PROTO_POSITION.sub(lambda m: repo_paths.get(m.group(1), m.group(1)), text)
-
-
 @rule(desc="Generate with ssegen", level=LogLevel.DEBUG)
 async def run_ssegen(request: SsegenRunRequest, tool: SsegenTool) -> SsegenRunResult:
     result = await Get(
@@ -148,7 +140,7 @@ async def run_ssegen(request: SsegenRunRequest, tool: SsegenTool) -> SsegenRunRe
         ),
     )
     if result.exit_code != 0:
-        message = _to_repo_paths(result.stderr.decode(errors="replace").strip(), request.repo_paths)
+        message = to_source_paths(result.stderr.decode(errors="replace").strip(), request.repo_paths)
         raise SsegenGenerationFailed(f"ssegen could not generate code:\n{message}")
     warnings = result.stderr.decode(errors="replace").strip()
     if warnings:
