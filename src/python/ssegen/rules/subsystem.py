@@ -1,7 +1,7 @@
 """`[ssegen]`: how the generator's tool PEX is built, and plugin-wide switches."""
 from __future__ import annotations
 
-from pants.option.option_types import BoolOption, StrListOption
+from pants.option.option_types import BoolOption, StrListOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import help_text
 
@@ -53,6 +53,18 @@ class SsegenSubsystem(Subsystem):
             """
             Infer the dependencies of `sse_proto_library` targets from the `import` statements of
             their `.proto` files (on other `sse_proto_library` and `protobuf_sources` targets).
+            """
+        ),
+    )
+    environment = StrOption(
+        default=None,
+        help=help_text(
+            """
+            The environment (a name from `[environments-preview].names`) that the generator and
+            its tool PEX run in, instead of the environment of whatever needs the generated code.
+            Name a `remote_environment` to send only ssegen's codegen to remote execution
+            (`--remote-execution` on) while every other process stays in its own environment:
+            see docs/remote-execution.md.
             """
         ),
     )
