@@ -1,6 +1,7 @@
 """Builds the model from protoc descriptors and enforces the annotation rules (SPEC §2)."""
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -25,7 +26,9 @@ from ssegen.model import (
     Route,
     Service,
 )
-from ssegen.naming import json_name_of, snake_case
+from ssegen.golayout import effective_go_package, go_sanitized, parse_go_package
+from ssegen.naming import json_name_of, sebuf_snake_case, snake_case
+from ssegen.options import Options
 
 FieldProto = descriptor_pb2.FieldDescriptorProto
 
@@ -69,8 +72,24 @@ class _Sources:
         return "\n".join(line.rstrip() for line in lines).strip()
 
 
+def _go_package(proto: descriptor_pb2.FileDescriptorProto, options: Options) -> str:
+    return effective_go_package(
+        proto.name, proto.package, proto.options.go_package, options.go_package_prefix, options.go_package_override_map
+    )
+
+
+def _go_package_name(proto: descriptor_pb2.FileDescriptorProto, options: Options) -> str:
+    """The Go package name sebuf's default paths start with: go_package's, else (as protoc-gen-go
+    did before go_package was required) the proto package with dots as underscores."""
+    go_package = parse_go_package(_go_package(proto, options))
+    if go_package is not None:
+        return go_package.name
+    return go_sanitized((proto.package or posixpath.splitext(posixpath.basename(proto.name))[0]).replace(".", "_"))
+
+
 class _Builder:
-    def __init__(self, protos: Sequence[descriptor_pb2.FileDescriptorProto]) -> None:
+    def __init__(self, protos: Sequence[descriptor_pb2.FileDescriptorProto], options: Options) -> None:
+        self.generator_options = options
         pool = descriptor_pool.DescriptorPool()
         for proto in protos:
             pool.Add(proto)
@@ -260,8 +279,14 @@ class _Builder:
                 sources.location((*path, _SERVICE_OPTIONS, ann.EXTENSION_NUMBERS[ann.SERVICE_HEADERS]), path),
                 subject,
             )
+            default_base = base_path
+            if not base_path.strip("/") and self.generator_options.default_path_style == "sebuf":
+                default_base = "/" + _go_package_name(proto, self.generator_options)
             methods = tuple(
-                self._method(service.name, full_name, base_path, service_headers, m, sources, (*path, _SERVICE_METHOD, mi))
+                self._method(
+                    service.name, full_name, base_path, default_base, service_headers, m, sources,
+                    (*path, _SERVICE_METHOD, mi),
+                )
                 for mi, m in enumerate(service.method)
             )
             services.append(
@@ -278,7 +303,9 @@ class _Builder:
             )
         return tuple(services)
 
-    def _method(self, service_name, service_full_name, base_path, service_headers, proto, sources, path) -> Optional[Method]:
+    def _method(
+        self, service_name, service_full_name, base_path, default_base, service_headers, proto, sources, path
+    ) -> Optional[Method]:
         subject = f"method {service_full_name}.{proto.name}"
         location = sources.location(path)
         config_location = sources.location(
@@ -311,7 +338,11 @@ class _Builder:
                 )
             verb = ann.HTTP_METHOD_NAMES.get(config.method, "POST")
         if not path_text:
-            path_text = "/" + snake_case(proto.name)
+            # Without config.path the method's name is the last segment, joined to default_base
+            # (the base path, or sebuf's `/<go package name>` without one).
+            base_path = default_base
+            style = self.generator_options.default_path_style
+            path_text = "/" + (sebuf_snake_case(proto.name) if style == "sebuf" else snake_case(proto.name))
         route = self._route(subject, verb, base_path, path_text, request, config_location)
         method_headers = self._headers(
             self.options.extension(proto.options, ann.METHOD_HEADERS),
@@ -541,13 +572,15 @@ def _overlap(a: Route, b: Route) -> Optional[str]:
 
 
 def build_model(
-    protos: Sequence[descriptor_pb2.FileDescriptorProto], files_to_generate: Sequence[str]
+    protos: Sequence[descriptor_pb2.FileDescriptorProto],
+    files_to_generate: Sequence[str],
+    options: Options = Options(),
 ) -> Model:
     """The model of `files_to_generate`; `protos` holds them and all their imports, imports first.
 
     Raises GenerationError listing every annotation problem found.
     """
-    builder = _Builder(protos)
+    builder = _Builder(protos, options)
     declared = {p.name: builder.index_file(p) for p in protos}
     builder.build_messages()
     generate = set(files_to_generate)
@@ -557,7 +590,7 @@ def build_model(
         all_files[proto.name] = ProtoFile(
             name=proto.name,
             package=proto.package,
-            go_package=proto.options.go_package,
+            go_package=_go_package(proto, options),
             options_location=builder.sources(proto).location((_FILE_OPTIONS, _GO_PACKAGE_OPTION), (_FILE_PACKAGE,)),
             services=builder.services(proto) if proto.name in generate else (),
             message_names=tuple(message_names),

@@ -11,6 +11,7 @@ from ssegen.build import build_model
 from ssegen.descriptors import ProtocFailed, compile_request
 from ssegen.errors import GenerationError
 from ssegen.model import Message, Method, Model, Service
+from ssegen.options import Options
 from ssegen.testing import repo_path
 
 
@@ -24,18 +25,20 @@ import "sebuf/http/headers.proto";
 """
 
 
-def build(tmp_path: Path, protos: Dict[str, str], files: Optional[Sequence[str]] = None) -> Model:
+def build(
+    tmp_path: Path, protos: Dict[str, str], files: Optional[Sequence[str]] = None, options: Options = Options()
+) -> Model:
     """Writes the protos into tmp_path, compiles `files` (default: all) and builds the model."""
     for name, text in protos.items():
         target = tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(text), encoding="utf-8")
     request = compile_request(list(files if files is not None else protos), [str(tmp_path)], "")
-    return build_model(request.proto_file, request.file_to_generate)
+    return build_model(request.proto_file, request.file_to_generate, options)
 
 
-def build_one(tmp_path: Path, body: str) -> Model:
-    return build(tmp_path, {"t.proto": HEADER + textwrap.dedent(body)})
+def build_one(tmp_path: Path, body: str, options: Options = Options()) -> Model:
+    return build(tmp_path, {"t.proto": HEADER + textwrap.dedent(body)}, options=options)
 
 
 def build_error(tmp_path: Path, body: str) -> GenerationError:
@@ -67,17 +70,27 @@ EMPTY = "message Empty {}\n"
 
 
 @pytest.mark.parametrize(
-    "base_path, method_name, expected",
+    "style, base_path, method_name, expected",
     [
-        ("/api/v1", "GetHTTPStatus", "/api/v1/get_http_status"),
-        ("/api/v1/", "ListItems", "/api/v1/list_items"),
-        ("", "ListItems", "/list_items"),
-        ("api", "Ping", "/api/ping"),
-        ("//api//v1//", "already_snake", "/api/v1/already_snake"),
-        ("/a", "XMLHttpRequest2Go", "/a/xml_http_request2_go"),
+        # sebuf's Go server: an underscore before every capital; its package prefix without a base path.
+        ("sebuf", "/api/v1", "GetHTTPStatus", "/api/v1/get_h_t_t_p_status"),
+        ("sebuf", "/api/v1", "GetUserByID", "/api/v1/get_user_by_i_d"),
+        ("sebuf", "/api/v1/", "ListItems", "/api/v1/list_items"),
+        ("sebuf", "", "ListItems", "/t/list_items"),
+        ("sebuf", "/", "ListItems", "/t/list_items"),
+        ("sebuf", "api", "Ping", "/api/ping"),
+        ("sebuf", "//api//v1//", "already_snake", "/api/v1/already_snake"),
+        ("sebuf", "/a", "XMLHttpRequest2Go", "/a/x_m_l_http_request2_go"),
+        # ssegen's earlier form, by words, without a prefix.
+        ("words", "/api/v1", "GetHTTPStatus", "/api/v1/get_http_status"),
+        ("words", "/api/v1/", "ListItems", "/api/v1/list_items"),
+        ("words", "", "ListItems", "/list_items"),
+        ("words", "api", "Ping", "/api/ping"),
+        ("words", "//api//v1//", "already_snake", "/api/v1/already_snake"),
+        ("words", "/a", "XMLHttpRequest2Go", "/a/xml_http_request2_go"),
     ],
 )
-def test_default_path(tmp_path: Path, base_path: str, method_name: str, expected: str) -> None:
+def test_default_path(tmp_path: Path, style: str, base_path: str, method_name: str, expected: str) -> None:
     model = build_one(
         tmp_path,
         f"""
@@ -89,6 +102,7 @@ def test_default_path(tmp_path: Path, base_path: str, method_name: str, expected
         }}
         {EMPTY}
         """,
+        Options(default_path_style=style),
     )
     route = method(model, method_name).route
     assert route.path == expected
@@ -97,10 +111,34 @@ def test_default_path(tmp_path: Path, base_path: str, method_name: str, expected
     assert "//" not in route.path
 
 
+@pytest.mark.parametrize(
+    "go_package, package, expected",
+    [
+        ('option go_package = "example.com/gen/shopv1;shop";', "shop.v1", "/shop/do_thing"),
+        ('option go_package = "example.com/gen/shopv1";', "shop.v1", "/shopv1/do_thing"),
+        ("", "shop.v1", "/shop_v1/do_thing"),
+    ],
+)
+def test_sebuf_default_path_prefix_is_the_go_package_name(
+    tmp_path: Path, go_package: str, package: str, expected: str
+) -> None:
+    text = f"""\
+        syntax = "proto3";
+        package {package};
+        {go_package}
+        service S {{ rpc DoThing(Empty) returns (Empty); }}
+        {EMPTY}
+        """
+    model = build(tmp_path, {"t.proto": text})
+    assert method(model, "DoThing").route.path == expected
+
+
 def test_default_path_without_service_config(tmp_path: Path) -> None:
     model = build_one(tmp_path, f"service S {{ rpc DoThing(Empty) returns (Empty); }}\n{EMPTY}")
-    assert method(model, "DoThing").route.path == "/do_thing"
+    assert method(model, "DoThing").route.path == "/t/do_thing"
     assert service(model, "S").base_path == ""
+    words = build_one(tmp_path, f"service S {{ rpc DoThing(Empty) returns (Empty); }}\n{EMPTY}", Options(default_path_style="words"))
+    assert method(words, "DoThing").route.path == "/do_thing"
 
 
 @pytest.mark.parametrize(
@@ -249,7 +287,7 @@ def test_streaming_detection(tmp_path: Path) -> None:
     # A streaming method's verb and binding follow the same rules as a unary one.
     assert method(model, "ByOption").route.verb == "GET"
     assert method(model, "ByProtoNoConfig").route.verb == "POST"
-    assert method(model, "ByProtoNoConfig").route.path == "/by_proto_no_config"
+    assert method(model, "ByProtoNoConfig").route.path == "/t/by_proto_no_config"
     assert method(model, "Both").route.verb == "POST"
     # Each event carries one response message.
     assert method(model, "ByProto").response.full_name == "t.Event"

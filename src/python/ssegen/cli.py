@@ -16,10 +16,12 @@ from typing import List, Optional
 from ssegen.descriptors import ProtocFailed, compile_request
 from ssegen.errors import GenerationError, OptionsError
 from ssegen.generate import generate
+from ssegen.version import __version__
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="ssegen")
+    parser.add_argument("--version", action="version", version=f"ssegen {__version__}")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--param", default="", help="generator options, key=value separated by commas")
     parser.add_argument("--proto-path", action="append", default=[], help="import root (default: .)")

@@ -28,7 +28,7 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> Dict[str, Dict[str, st
     types); a shared file must come out identical from each of them.
     """
     options = Options.parse(request.parameter)
-    model = build_model(request.proto_file, request.file_to_generate)
+    model = build_model(request.proto_file, request.file_to_generate, options)
     languages: Dict[str, Dict[str, str]] = {}
     for output in options.outputs:
         files = languages.setdefault(LANGUAGE_OF[output], {})

@@ -9,7 +9,7 @@ import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional
 
 GO_KEYWORDS = frozenset(
     "break case chan const continue default defer else fallthrough for func go goto if import interface "
@@ -51,14 +51,50 @@ def parse_go_package(option: str) -> Optional[GoPackage]:
     return GoPackage(import_path, name or go_sanitized(posixpath.basename(import_path)))
 
 
+# A versioned proto package's last part, as buf recognises it: v1, v2beta1, v1alpha, v1test...
+_PACKAGE_VERSION = re.compile(r"^v\d+(?:(?:alpha|beta)\d*|test\w*)?$")
+
+
+def managed_go_package(proto_path: str, proto_package: str, prefix: str) -> str:
+    """buf managed mode's go_package for a file: the prefix joined with the file's directory, and
+    for a versioned proto package (acme.weather.v1) the package name of its last two parts
+    (weatherv1); otherwise the directory's last element names the package."""
+    import_path = posixpath.join(prefix.rstrip("/"), posixpath.dirname(proto_path)).rstrip("/")
+    parts = proto_package.split(".")
+    if len(parts) >= 2 and _PACKAGE_VERSION.match(parts[-1]):
+        return f"{import_path};{parts[-2]}{parts[-1]}"
+    return import_path
+
+
+def effective_go_package(
+    proto_path: str, proto_package: str, option: str, prefix: str = "", overrides: Mapping[str, str] = {}
+) -> str:
+    """The go_package a file is generated with: a per-file override, else its own option, else
+    (when a prefix is set) buf managed mode's. Unlike buf's managed mode the prefix leaves files
+    that have the option alone, so protoc-gen-go's messages of them keep their import path."""
+    if proto_path in overrides:
+        return overrides[proto_path]
+    if option or not prefix:
+        return option
+    return managed_go_package(proto_path, proto_package, prefix)
+
+
+_PACKAGE_STATEMENT = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.MULTILINE)
 _GO_PACKAGE_OPTION = re.compile(r"""^\s*option\s+go_package\s*=\s*(?:"([^"]*)"|'([^']*)')\s*;""", re.MULTILINE)
 _SERVICE = re.compile(r"^\s*service\s+\w+\s*\{", re.MULTILINE)
 
 
-def generated_go_package(proto_source: str) -> Optional[GoPackage]:
-    """The package ssegen generates for a proto file, read from its text: None when the file has no
-    service (nothing is generated) or no go_package (generation reports that)."""
+def generated_go_package(
+    proto_source: str, proto_path: str = "", prefix: str = "", overrides: Mapping[str, str] = {}
+) -> Optional[GoPackage]:
+    """The package ssegen generates for a proto file (at import path proto_path), read from its
+    text: None when the file has no service (nothing is generated) or no go_package (generation
+    reports that)."""
     if not _SERVICE.search(proto_source):
         return None
     match = _GO_PACKAGE_OPTION.search(proto_source)
-    return parse_go_package(match.group(1) or match.group(2)) if match else None
+    package = _PACKAGE_STATEMENT.search(proto_source)
+    option = (match.group(1) or match.group(2)) if match else ""
+    return parse_go_package(
+        effective_go_package(proto_path, package.group(1) if package else "", option, prefix, overrides)
+    )

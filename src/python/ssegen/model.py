@@ -189,7 +189,7 @@ class Service:
 class ProtoFile:
     name: str  # import path, e.g. "market/v1/market_data.proto"
     package: str
-    go_package: str
+    go_package: str  # the option, or what go_package_prefix / go_package_overrides give the file
     # Of the go_package option, else of the package statement: where file-level problems point.
     options_location: Location
     services: Tuple[Service, ...]

@@ -11,6 +11,12 @@ def snake_case(name: str) -> str:
     return _WORD_BOUNDARY.sub("_", name).lower()
 
 
+def sebuf_snake_case(name: str) -> str:
+    """sebuf's Go server default path segment: an underscore before every capital after the first
+    letter, then lower case (GetHTTPStatus -> get_h_t_t_p_status)."""
+    return "".join(("_" + c.lower()) if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
 def json_name_of(proto_name: str) -> str:
     """protoc's default JSON name: underscores dropped, the letter after each one upper-cased."""
     out = []

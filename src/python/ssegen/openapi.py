@@ -10,8 +10,7 @@ import math
 import posixpath
 from typing import Any, Dict, List, Sequence
 
-import yaml
-
+from ssegen import yaml_text
 from ssegen.errors import GenerationError, Location, Problem
 from ssegen.model import (
     INTEGER_64,
@@ -110,18 +109,6 @@ _ERROR_SCHEMAS: Dict[str, Schema] = {
         "required": ["violations"],
     },
 }
-
-
-class _Dumper(yaml.SafeDumper):
-    """Writes multi-line strings (comments) as literal blocks, which read like the proto comments."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
 
 
 def _ref(name: str) -> Schema:
@@ -378,7 +365,7 @@ class _Renderer:
     def serialise(self, document: Schema) -> str:
         if self.options.openapi_format == "json":
             return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 16)
+        return yaml_text.dump(document)
 
     def render(self) -> Dict[str, str]:
         extension = self.options.openapi_format

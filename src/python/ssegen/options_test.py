@@ -118,3 +118,25 @@ def test_options_are_immutable_and_hashable() -> None:
     assert hash(options) == hash(Options.parse("openapi_bundle=true"))
     with pytest.raises(Exception):
         options.openapi_bundle = False  # type: ignore[misc]
+
+
+def test_go_package_prefix_and_overrides() -> None:
+    options = Options.parse("go_package_prefix=example.com/gen,Ma/a.proto=example.com/a;av1,Mb.proto=example.com/b")
+    assert options.go_package_prefix == "example.com/gen"
+    assert options.go_package_override_map == {"a/a.proto": "example.com/a;av1", "b.proto": "example.com/b"}
+    assert Options.parse("").go_package_overrides == ()
+
+
+def test_go_package_override_needs_a_value() -> None:
+    with pytest.raises(OptionsError, match="M<file>"):
+        Options.parse("Ma.proto=")
+
+
+@pytest.mark.parametrize("style", ["sebuf", "words"])
+def test_default_path_style(style: str) -> None:
+    assert Options.parse(f"default_path_style={style}").default_path_style == style
+
+
+def test_unknown_default_path_style() -> None:
+    with pytest.raises(OptionsError, match="default_path_style"):
+        Options.parse("default_path_style=camel")

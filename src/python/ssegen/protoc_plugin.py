@@ -1,6 +1,7 @@
 """`protoc-gen-ssegen`: the generator as a plain protoc plugin (protoc, buf generate, Bazel).
 
     protoc -I. -I<ssegen>/protos --ssegen_out=out --ssegen_opt=outputs=openapi api/v1/api.proto
+    protoc-gen-ssegen --version
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from google.protobuf.compiler import plugin_pb2
 
 from ssegen.errors import GenerationError, OptionsError
 from ssegen.generate import generate
+from ssegen.version import __version__
 
 
 def respond(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGeneratorResponse:
@@ -29,6 +31,10 @@ def respond(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerato
 
 
 def main() -> None:
+    # protoc runs plugins without arguments; `--version` is for people checking what is installed.
+    if sys.argv[1:] == ["--version"]:
+        print(f"protoc-gen-ssegen {__version__}")
+        return
     request = plugin_pb2.CodeGeneratorRequest.FromString(sys.stdin.buffer.read())
     sys.stdout.buffer.write(respond(request).SerializeToString())
 

@@ -14,6 +14,7 @@ import ssegen
 from ssegen.descriptors import BUNDLED_INCLUDE_DIR, compile_request, well_known_include_dir
 from ssegen.generate import generate
 from ssegen.testing import repo_path
+from ssegen.version import __version__
 
 
 MARKET_ROOT = "testprojects/market_data/proto"
@@ -154,3 +155,10 @@ def test_plugin_supports_proto3_optional(plugin: Path, tmp_path: Path) -> None:
     result = run_protoc(plugin, repo_path(MARKET_ROOT), MARKET_FILES, out, "")
     assert result.returncode == 0, result.stderr
     assert "proto3 optional" not in result.stderr
+
+
+def test_plugin_version(plugin: Path) -> None:
+    result = subprocess.run([str(plugin), "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"protoc-gen-ssegen {__version__}\n"
+    assert __version__.count(".") == 2 and all(part.isdigit() for part in __version__.split("."))

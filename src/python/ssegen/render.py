@@ -6,6 +6,8 @@ from typing import Any
 
 from mako.lookup import TemplateLookup
 
+from ssegen.version import GENERATED_NOTICE
+
 _TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 _LOOKUP = TemplateLookup(
     directories=[_TEMPLATES],
@@ -15,6 +17,9 @@ _LOOKUP = TemplateLookup(
 
 
 def render_template(name: str, **context: Any) -> str:
-    """Renders templates/<name>; the result always ends with exactly one newline."""
-    text = _LOOKUP.get_template(name).render(**context)
+    """Renders templates/<name>; the result always ends with exactly one newline.
+
+    Every template may use `generated_notice`, the first line of a generated file.
+    """
+    text = _LOOKUP.get_template(name).render(generated_notice=GENERATED_NOTICE, **context)
     return text.rstrip("\n") + "\n"

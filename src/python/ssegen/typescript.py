@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
@@ -54,12 +55,14 @@ ERRORS_EXPORTS = (
     "StreamInterruptedError", "ValidationError", "isApiError", "isValidationError",
 )
 CLIENT_RUNTIME_EXPORTS = (
-    "CallOptions", "ClientOptions", "ClientTransport", "HttpCall", "QueryValue", "ReconnectPolicy", "SseEvent",
-    "SseParser", "SseParserOptions", "StreamEvent", "StreamOptions", "eventData", "pathSegment",
+    "CallOptions", "ClientInterceptor", "ClientOptions", "ClientRequest", "ClientRequestInit", "ClientTransport",
+    "HttpCall", "QueryValue", "ReconnectPolicy", "ResponseInfo", "SseEvent", "SseParser", "SseParserOptions",
+    "StreamEvent", "StreamOptions", "eventData", "pathSegment",
 )
 SERVER_RUNTIME_EXPORTS = (
     "HandlerContext", "HeaderSpec", "MethodSpec", "ParamSpec", "RouteDescriptor", "RouterOptions", "ScalarType",
-    "ServerEvent", "ServerOptions", "StreamSource", "createRouter", "serverEvent", "streamRoute", "unaryRoute",
+    "ServerCall", "ServerEvent", "ServerInterceptor", "ServerOptions", "StreamSource", "createRouter", "serverEvent",
+    "streamRoute", "unaryRoute",
 )
 RUNTIME_EXPORTS = frozenset(ERRORS_EXPORTS + CLIENT_RUNTIME_EXPORTS + SERVER_RUNTIME_EXPORTS)
 
@@ -512,16 +515,30 @@ class _ServiceNames:
 def service_names(model: Model, service: Service) -> _ServiceNames:
     """The exported names derived from a service, kept clear of every type name of the directory's
     proto files (the barrel exports them side by side) and of reserved names."""
-    directory = posixpath.dirname(service.file)
+    return directory_service_names(model, posixpath.dirname(service.file))[service.full_name]
+
+
+def directory_service_names(model: Model, directory: str) -> Dict[str, _ServiceNames]:
+    """service_names of every service in a directory, by full name, in one pass over it."""
     taken: Set[str] = set(RESERVED)
     for proto in model.all_files.values():
         if posixpath.dirname(proto.name) == directory:
             taken.update(file_type_names(proto).values())
-    for other in (s for f in model.files if posixpath.dirname(f.name) == directory for s in f.services):
-        if other.full_name != service.full_name:
-            taken.update(_base_service_names(other.name))
-    names = _base_service_names(service.name)
-    return _ServiceNames(*(_unique(n, taken) for n in names))
+    services = [s for f in model.files if posixpath.dirname(f.name) == directory for s in f.services]
+    # How many services claim each base name: one's names must avoid those of the others.
+    claims = Counter(n for s in services for n in _base_service_names(s.name))
+    result: Dict[str, _ServiceNames] = {}
+    for service in services:
+        own = _base_service_names(service.name)
+        chosen: Set[str] = set()
+        names = []
+        for name in own:
+            while name in taken or name in chosen or claims[name] > own.count(name):
+                name += "_"
+            chosen.add(name)
+            names.append(name)
+        result[service.full_name] = _ServiceNames(*names)
+    return result
 
 
 def _base_service_names(name: str) -> Tuple[str, ...]:
@@ -585,7 +602,7 @@ def _client_method(
     uses_request = bool(route.path_params or route.query_params or route.has_body)
     request = "request" if uses_request else "_request"
     # The HttpCall literal, first argument of a call at 4 spaces of indentation.
-    call = ["      {", f"        method: {ts_string(route.verb)},"]
+    call = ["      {", f"        name: {ts_string(method.full_name)},", f"        method: {ts_string(route.verb)},"]
     call += sum_lines(_path_terms(model, method, request, imports), "        ", "path: ")
     if route.query_params:
         query = [f"[{ts_string(q.name)}, {property_access(request, q.field.json_name)}]" for q in route.query_params]
@@ -635,9 +652,11 @@ class _HeaderOption:
 _HEADER_PROP_TYPES = {"integer": "string | number", "number": "string | number", "boolean": "string | boolean"}
 
 
-def render_client_module(model: Model, proto: ProtoFile) -> str:
+def render_client_module(model: Model, proto: ProtoFile, names_of: Optional[Dict[str, _ServiceNames]] = None) -> str:
+    """`names_of`: directory_service_names of the file's directory, when the caller has it."""
     module = module_path(proto.name, ".client")
-    services = [(s, service_names(model, s)) for s in proto.services]
+    names_of = names_of or directory_service_names(model, posixpath.dirname(proto.name))
+    services = [(s, names_of[s.full_name]) for s in proto.services]
     local = [n for _, names in services for n in (names.client, names.client_options, names.call_options, names.stream_options)]
     imports = _Imports(module, local)
     types = _Types(model, imports, None)
@@ -707,6 +726,7 @@ def _spec_lines(model: Model, method: Method) -> List[str]:
 
     return [
         "      {",
+        f"        name: {ts_string(method.full_name)},",
         f"        method: {ts_string(route.verb)},",
         f"        path: {ts_string(route.path)},",
         *array("headers", [_header_spec(h) for h in method.headers]),
@@ -746,9 +766,11 @@ def _server_method(model: Model, method: Method, name: str, types: _Types) -> _S
     )
 
 
-def render_server_module(model: Model, proto: ProtoFile) -> str:
+def render_server_module(model: Model, proto: ProtoFile, names_of: Optional[Dict[str, _ServiceNames]] = None) -> str:
+    """`names_of`: directory_service_names of the file's directory, when the caller has it."""
     module = module_path(proto.name, ".server")
-    services = [(s, service_names(model, s)) for s in proto.services]
+    names_of = names_of or directory_service_names(model, posixpath.dirname(proto.name))
+    services = [(s, names_of[s.full_name]) for s in proto.services]
     imports = _Imports(module, [n for _, names in services for n in (names.handler, names.create_routes)])
     types = _Types(model, imports, None)
     rendered = []
@@ -831,9 +853,10 @@ def _service_directories(model: Model) -> List[str]:
 
 def render_client(model: Model, options: Options) -> Dict[str, str]:
     files = _shared_files(model, options)
+    names = {d: directory_service_names(model, d) for d in _service_directories(model)}
     for proto in model.files:
         if proto.services:
-            files[module_path(proto.name, ".client.ts")] = render_client_module(model, proto)
+            files[module_path(proto.name, ".client.ts")] = render_client_module(model, proto, names[posixpath.dirname(proto.name)])
     for directory in _service_directories(model):
         files[posixpath.join(directory, CLIENT_RUNTIME_MODULE + ".ts")] = _runtime(CLIENT_RUNTIME_MODULE)
     return files
@@ -841,9 +864,10 @@ def render_client(model: Model, options: Options) -> Dict[str, str]:
 
 def render_server(model: Model, options: Options) -> Dict[str, str]:
     files = _shared_files(model, options)
+    names = {d: directory_service_names(model, d) for d in _service_directories(model)}
     for proto in model.files:
         if proto.services:
-            files[module_path(proto.name, ".server.ts")] = render_server_module(model, proto)
+            files[module_path(proto.name, ".server.ts")] = render_server_module(model, proto, names[posixpath.dirname(proto.name)])
     for directory in _service_directories(model):
         files[posixpath.join(directory, SERVER_RUNTIME_MODULE + ".ts")] = _runtime(SERVER_RUNTIME_MODULE)
     return files

@@ -43,8 +43,12 @@ interface Scenario {
   concurrency?: number;
   reconnect?: { max_attempts: number; initial_delay_ms: number; max_delay_ms: number };
   wire?: WireExpectation;
+  // Set on every request by a client interceptor.
+  interceptor_headers?: Record<string, string>;
   expect: {
     response?: unknown;
+    // Unary: headers of the answer (prefix match), as the client reports them.
+    response_headers?: Record<string, string>;
     error?: ExpectedError;
     events?: ExpectedEvent[];
     end?: "clean" | "error" | "cancelled";
@@ -151,6 +155,8 @@ class Runner {
   constructor(
     readonly baseUrl: string,
     readonly defaultHeaders: Record<string, string>,
+    // "sebuf": the client reads streams with framing "sebuf".
+    readonly framing: "ssegen" | "sebuf",
   ) {}
 
   // "" when the scenario passed, else what went wrong. Concurrent copies get their index
@@ -171,7 +177,7 @@ class Runner {
   }
 
   async runOne(sc: Scenario): Promise<string> {
-    const options: MarketDataServiceClientOptions = {};
+    const options: MarketDataServiceClientOptions = { framing: this.framing };
     if (!sc.omit_default_headers) options.headers = { ...this.defaultHeaders };
     if (sc.reconnect !== undefined) {
       options.reconnect = {
@@ -182,6 +188,15 @@ class Runner {
     }
     const recording: Recording = { headers: new Headers(), body: "" };
     if (sc.wire !== undefined) options.fetch = recordingFetch(recording);
+    const interceptorHeaders = sc.interceptor_headers;
+    if (interceptorHeaders !== undefined) {
+      options.interceptors = [
+        async (request, next) => {
+          for (const [name, value] of Object.entries(interceptorHeaders)) request.init.headers.set(name, value);
+          return next(request);
+        },
+      ];
+    }
     const client = new MarketDataServiceClient(this.baseUrl, options);
     const methods = client as unknown as Record<string, unknown>;
     const headers = sc.headers ?? {};
@@ -190,12 +205,18 @@ class Runner {
       const call = methods[lowerFirst(sc.method)] as UnaryCall | undefined;
       if (call === undefined) return "unknown method " + sc.method;
       let response: unknown;
+      let answer: Headers | undefined;
+      const onResponse = (info: { headers: Headers }): void => void (answer = info.headers);
       try {
-        response = await call.call(client, sc.request, { headers, signal: deadline });
+        response = await call.call(client, sc.request, { headers, signal: deadline, onResponse });
       } catch (error) {
         return matchError(sc.expect.error, error);
       }
       if (sc.expect.error !== undefined) return "expected an error, got response " + short(response);
+      for (const [name, value] of Object.entries(sc.expect.response_headers ?? {})) {
+        const got = answer?.get(name) ?? "";
+        if (!got.startsWith(value)) return `response header ${name} = ${JSON.stringify(got)}, want ${JSON.stringify(value)}`;
+      }
       return isDeepStrictEqual(response, sc.expect.response)
         ? ""
         : `got ${short(response)}, want ${short(sc.expect.response)}`;
@@ -279,8 +300,12 @@ class Runner {
 async function main(): Promise<void> {
   const [path, baseUrl, only] = process.argv.slice(2);
   if (baseUrl === undefined || path === undefined) throw new Error("usage: interop_driver <scenarios.json> <base url> [name]");
-  const file = JSON.parse(readFileSync(path, "utf-8")) as { default_headers: Record<string, string>; scenarios: unknown[] };
-  const runner = new Runner(baseUrl, file.default_headers);
+  const file = JSON.parse(readFileSync(path, "utf-8")) as {
+    framing?: "sebuf";
+    default_headers: Record<string, string>;
+    scenarios: unknown[];
+  };
+  const runner = new Runner(baseUrl, file.default_headers, file.framing ?? "ssegen");
   for (const scenario of file.scenarios) {
     const name = (scenario as Scenario).name;
     if (only !== undefined && only !== name) continue;

@@ -14,12 +14,32 @@ import {
   type MarketDataServiceHandler,
   type Quote,
   type ServerEvent,
+  type ServerInterceptor,
   type Trade,
 } from "../gen/market/v1/index.js";
 import { serve } from "./node_adapter.js";
 
 // Fixed so both servers answer identical messages.
 const ACCEPTED_AT = "2024-01-02T03:04:05Z";
+
+// What an internal error may hold; it must never reach a client.
+const SECRET = "postgres://admin:hunter2@10.0.0.7/prices";
+
+// JavaScript's panic: a thrown value that is no Error and breaks whoever prints it.
+function crash(): never {
+  throw {
+    toString(): string {
+      throw new Error("toString at " + SECRET);
+    },
+  };
+}
+
+// Names the method in a response header, and rejects calls that ask for it.
+const intercept: ServerInterceptor = async (call, next) => {
+  call.responseHeaders.set("X-Interop-Method", call.method);
+  if (call.request.headers.get("X-Interop-Deny") !== null) throw new ApiError(401, { message: "denied by interceptor" });
+  return next();
+};
 
 // What the server saw of the streams of one X-Request-ID; drivers read it from
 // GET /interop/observations/{id} to check what a client cannot see (cancellation, resume).
@@ -70,6 +90,8 @@ async function* quotes(symbol: string, context: HandlerContext): AsyncGenerator<
   const requestId = context.request.headers.get("X-Request-ID");
   const lastEventId = context.lastEventId ?? "";
   observe(requestId, (o) => o.last_event_ids.push(lastEventId));
+  const echo = context.request.headers.get("X-Interop-Echo");
+  if (echo !== null) context.responseHeaders.set("X-Interop-Echo", echo);
   const { signal } = context;
   if (symbol === "EVENTS") {
     context.setRetry(1500);
@@ -95,6 +117,12 @@ async function* quotes(symbol: string, context: HandlerContext): AsyncGenerator<
     yield quote(symbol, 1);
     yield quote(symbol, 2);
     throw new ApiError(503, { message: "feed lost" });
+  } else if (symbol === "EARLYPANIC") {
+    crash();
+  } else if (symbol === "LATEPLAIN" || symbol === "LATEPANIC") {
+    yield quote(symbol, 1);
+    if (symbol === "LATEPANIC") crash();
+    throw new Error("feed lost at " + SECRET);
   } else if (symbol === "LATEVALIDATION") {
     yield quote(symbol, 1);
     throw new ValidationError([{ field: "symbol", description: "delisted" }]);
@@ -146,9 +174,11 @@ async function* trades(symbols: string[], since: string | undefined): AsyncGener
 }
 
 const market: MarketDataServiceHandler = {
-  getInstrument(request) {
+  getInstrument(request, context) {
     if (request.symbol === "MISSING") throw new ApiError(404, { message: "instrument MISSING not found" });
-    if (request.symbol === "BOOM") throw new Error("boom: exchange unavailable");
+    if (request.symbol === "BOOM") throw new Error("boom: exchange unavailable at " + SECRET);
+    if (request.symbol === "PANIC") crash();
+    if (request.symbol === "ECHO") return { symbol: "ECHO", name: context.request.headers.get("X-Interop-Echo") ?? "" };
     const res: Instrument = {
       symbol: request.symbol ?? "",
       name: "Instrument " + (request.symbol ?? ""),
@@ -219,7 +249,9 @@ const market: MarketDataServiceHandler = {
 
 async function main(): Promise<void> {
   // Heartbeats far below the default so every stream that idles gets some.
-  const router = createRouter(createMarketDataServiceRoutes(market, { heartbeatIntervalMs: 50 }));
+  // `--framing=sebuf` ends streams the way sebuf's servers do.
+  const framing = process.argv.includes("--framing=sebuf") ? "sebuf" : "ssegen";
+  const router = createRouter(createMarketDataServiceRoutes(market, { heartbeatIntervalMs: 50, framing, interceptors: [intercept] }));
   const decoder = new TextDecoder();
   const handle = await serve(
     async (request) => {

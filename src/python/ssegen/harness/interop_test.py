@@ -1,7 +1,10 @@
 """The cross-language interop matrix: every generated client against every generated server.
 
 Go client -> Go server, TS client -> TS server, Go client -> TS server and TS client -> Go server
-all run the same scenarios (testprojects/interop/scenarios.json) over loopback HTTP. Each server
+all run the same scenarios (testprojects/interop/scenarios.json) over loopback HTTP. Four more pairs
+check sebuf's stream framing (sebuf_scenarios.json): sebufpeer, which writes and reads exactly
+sebuf's wire, as the client of both servers and as the server of both clients, each generated side
+with its sebuf framing option. Each server
 (testprojects/interop/go/server, ts/interop_server.ts) serves market.v1.MarketDataService with one
 shared behaviour; each driver (go/driver, ts/interop_driver.ts) runs every scenario with its
 client and prints a RESULT line per scenario. A failure names the pair and the scenario.
@@ -30,6 +33,9 @@ from ssegen.testing import repo_path
 
 INTEROP = "testprojects/interop"
 SCENARIOS = INTEROP + "/scenarios.json"
+# Streams between sebuf's framing and ssegen's: sebufpeer (a server and a client that write and read
+# exactly sebuf's wire) against the generated clients and servers with their sebuf framing options.
+SEBUF_SCENARIOS = INTEROP + "/sebuf_scenarios.json"
 # Where the interop sources go inside the assembled Go module / TS package.
 GO_DIR = "interop"
 TS_FILES = ("interop_server.ts", "interop_driver.ts")
@@ -40,7 +46,8 @@ SERVER_START_TIMEOUT_S = 60
 DRIVER_TIMEOUT_S = 600
 
 PAIRS = [("go", "go"), ("ts", "ts"), ("go", "ts"), ("ts", "go")]  # (client, server)
-NAMES = {"go": "Go", "ts": "TS"}
+SEBUF_PAIRS = [("sebuf", "go"), ("sebuf", "ts"), ("go", "sebuf"), ("ts", "sebuf")]
+NAMES = {"go": "Go", "ts": "TS", "sebuf": "sebuf-framing"}
 REPRODUCE = "./pants test src/python/ssegen/harness:interop"
 REWRITE = (
     "./pants test --force src/python/ssegen/harness:interop "
@@ -53,21 +60,25 @@ class Built(NamedTuple):
 
     server: Dict[str, Tuple[List[str], Path]]
     driver: Dict[str, Tuple[List[str], Path]]
+    # The same for the sebuf-framing pairs: servers with their sebuf framing option, and drivers
+    # reading sebuf_scenarios.json.
+    sebuf_server: Dict[str, Tuple[List[str], Path]]
+    sebuf_driver: Dict[str, Tuple[List[str], Path]]
 
 
-def scenario_names() -> List[str]:
-    data = json.loads(repo_path(SCENARIOS).read_text(encoding="utf-8"))
+def scenario_names(path: str = SCENARIOS) -> List[str]:
+    data = json.loads(repo_path(path).read_text(encoding="utf-8"))
     return [s["name"] for s in data["scenarios"]]
 
 
-def build_go(work: Path) -> Tuple[Path, Path]:
-    """The Go server and driver binaries, built in the module the Go harness assembles."""
+def build_go(work: Path) -> Tuple[Path, Path, Path]:
+    """The Go server, driver and sebuf peer binaries, built in the module the Go harness assembles."""
     work.mkdir(parents=True)
     module = go_test.assemble(work, go_test.generated_go())
     shutil.copytree(repo_path(INTEROP + "/go"), module.root / GO_DIR)
     bin_dir = work / "bin"
     go_test.run(["go", "build", "-o", str(bin_dir) + os.sep, f"./{GO_DIR}/..."], module.root, BUILD_TIMEOUT_S)
-    return bin_dir / "server", bin_dir / "driver"
+    return bin_dir / "server", bin_dir / "driver", bin_dir / "sebufpeer"
 
 
 def build_ts(work: Path) -> Path:
@@ -96,9 +107,10 @@ def build_ts(work: Path) -> Path:
 def built() -> Iterator[Built]:
     work = Path(tempfile.mkdtemp(prefix="ssegen-interop-"))
     try:
-        go_server, go_driver = build_go(work / "go")
+        go_server, go_driver, sebuf_peer = build_go(work / "go")
         package = build_ts(work)
         scenarios = str(repo_path(SCENARIOS))
+        sebuf_scenarios = str(repo_path(SEBUF_SCENARIOS))
         yield Built(
             server={
                 "go": ([str(go_server)], work),
@@ -108,6 +120,16 @@ def built() -> Iterator[Built]:
             driver={
                 "go": ([str(go_driver), "-scenarios", scenarios, "-base-url"], work),
                 "ts": (["node", "build/src/interop_driver.js", scenarios], package),
+            },
+            sebuf_server={
+                "go": ([str(go_server), "-framing", "sebuf"], work),
+                "ts": (["node", "build/src/interop_server.js", "--framing=sebuf"], package),
+                "sebuf": ([str(sebuf_peer), "-scenarios", sebuf_scenarios, "-serve"], work),
+            },
+            sebuf_driver={
+                "go": ([str(go_driver), "-scenarios", sebuf_scenarios, "-base-url"], work),
+                "ts": (["node", "build/src/interop_driver.js", sebuf_scenarios], package),
+                "sebuf": ([str(sebuf_peer), "-scenarios", sebuf_scenarios, "-base-url"], work),
             },
         )
     finally:
@@ -160,13 +182,13 @@ class Server:
                 self.process.wait()
 
 
-def run_pair(built: Built, client: str, server: str) -> Dict[str, str]:
+def run_pair(built: Built, client: str, server: str, sebuf: bool = False) -> Dict[str, str]:
     """Scenario name -> "" (passed) or what failed, for one client x server pair."""
-    names = scenario_names()
-    argv, cwd = built.server[server]
+    names = scenario_names(SEBUF_SCENARIOS if sebuf else SCENARIOS)
+    argv, cwd = (built.sebuf_server if sebuf else built.server)[server]
     process = Server(argv, cwd)
     try:
-        driver, driver_cwd = built.driver[client]
+        driver, driver_cwd = (built.sebuf_driver if sebuf else built.driver)[client]
         args = driver + [process.url]
         try:
             result = subprocess.run(
@@ -206,11 +228,11 @@ def matrix() -> Iterator[Dict[Tuple[str, str], Dict[str, str]]]:
         Path(target).write_text(render_doc(results), encoding="utf-8")
 
 
-def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
-    pairs = [p for p in PAIRS if p in results]
+def render_table(results: Dict[Tuple[str, str], Dict[str, str]], all_pairs, path: str) -> Tuple[str, List[str]]:
+    pairs = [p for p in all_pairs if p in results]
     header = ["scenario"] + [f"{NAMES[c]} client → {NAMES[s]} server" for c, s in pairs]
     rows = [header, ["---"] * len(header)]
-    names = scenario_names()
+    names = scenario_names(path)
     extra = sorted({n for p in pairs for n in results[p]} - set(names))
     for name in names + extra:
         cells = [name.replace("|", "\\|")]
@@ -223,6 +245,13 @@ def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
         f"- {NAMES[c]} client → {NAMES[s]} server: {name}: {detail.splitlines()[0] if detail else ''}"
         for (c, s) in pairs for name, detail in results[(c, s)].items() if detail
     ]
+    return table, failures
+
+
+def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
+    table, failures = render_table(results, PAIRS, SCENARIOS)
+    sebuf_table, sebuf_failures = render_table(results, SEBUF_PAIRS, SEBUF_SCENARIOS)
+    failures += sebuf_failures
     return (
         "# Interop matrix\n\n"
         "Every generated client against every generated server of `testprojects/market_data`, all driving\n"
@@ -231,7 +260,11 @@ def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
         f"```sh\n{REPRODUCE}\n```\n\n"
         "and rewrite this file from a run with:\n\n"
         f"```sh\n{REWRITE}\n```\n\n"
-        f"{table}\n"
+        f"{table}\n\n"
+        "sebuf's stream framing (`testprojects/interop/sebuf_scenarios.json`): `sebufpeer` writes and reads\n"
+        "exactly sebuf's wire (no end event, no ids, a quoted-string error event; clients that read only\n"
+        "`data: ` lines); the generated servers and clients run with their sebuf framing options.\n\n"
+        f"{sebuf_table}\n"
         + ("\nFailures:\n\n" + "\n".join(failures) + "\n" if failures else "")
     )
 
@@ -239,6 +272,16 @@ def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
 @pytest.mark.parametrize("client,server", PAIRS, ids=[f"{c}-client-{s}-server" for c, s in PAIRS])
 def test_interop(built: Built, matrix: Dict[Tuple[str, str], Dict[str, str]], client: str, server: str) -> None:
     results = run_pair(built, client, server)
+    matrix[(client, server)] = results
+    failures = [
+        f"{NAMES[client]} client -> {NAMES[server]} server: {name}: {detail}" for name, detail in results.items() if detail
+    ]
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("client,server", SEBUF_PAIRS, ids=[f"{c}-client-{s}-server" for c, s in SEBUF_PAIRS])
+def test_sebuf_framing_interop(built: Built, matrix: Dict[Tuple[str, str], Dict[str, str]], client: str, server: str) -> None:
+    results = run_pair(built, client, server, sebuf=True)
     matrix[(client, server)] = results
     failures = [
         f"{NAMES[client]} client -> {NAMES[server]} server: {name}: {detail}" for name, detail in results.items() if detail

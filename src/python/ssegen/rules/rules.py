@@ -42,6 +42,8 @@ from ssegen.rules.target_types import (
     LANGUAGE_TARGETS,
     GeneratorOptionField,
     SseGoInputField,
+    SseGoPackageOverridesField,
+    SseGoPackagePrefixField,
     SseGoSourcesField,
     SseOpenApiInputField,
     SseOpenApiSourcesField,
@@ -171,17 +173,27 @@ async def run_ssegen_process(process: _SsegenProcessRequest, tool: SsegenTool) -
     return SsegenRunResult(await Get(Digest, RemovePrefix(result.output_digest, _OUT)))
 
 
-def generator_parameter(tgt) -> str:
+def generator_parameter(tgt, default_go_package_prefix: str = "") -> str:
     """The generator options of a target, as the protoc plugin parameter string."""
     items = [f"outputs={o}" for o in tgt[SseOutputsField].value or ()]
     for field in sorted(tgt.field_values.values(), key=lambda f: f.alias):
         if isinstance(field, GeneratorOptionField):
             value = field.value
             items.append(f"{field.option_name}={str(value).lower() if isinstance(value, bool) else value}")
+    prefix, overrides = go_package_settings(tgt, default_go_package_prefix)
+    if prefix:
+        items.append(f"go_package_prefix={prefix}")
+    items += [f"M{path}={value}" for path, value in sorted(overrides.items())]
     return ",".join(items)
 
 
-async def generate_language(request: GenerateSourcesRequest, language: str) -> GeneratedSources:
+def go_package_settings(tgt, default_prefix: str) -> Tuple[str, Dict[str, str]]:
+    """The target's go_package prefix (its field, else `[ssegen]`'s) and per-file overrides."""
+    prefix = tgt[SseGoPackagePrefixField].value
+    return (default_prefix if prefix is None else prefix), dict(tgt[SseGoPackageOverridesField].value or {})
+
+
+async def generate_language(request: GenerateSourcesRequest, language: str, subsystem: SsegenSubsystem) -> GeneratedSources:
     tgt = request.protocol_target
     transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([tgt.address]))
     proto_fields = [
@@ -213,7 +225,7 @@ async def generate_language(request: GenerateSourcesRequest, language: str) -> G
         SsegenRunRequest(
             protos=stripped.snapshot.digest,
             files=own_files,
-            parameter=generator_parameter(tgt),
+            parameter=generator_parameter(tgt, subsystem.go_package_prefix),
             repo_paths=FrozenDict(repo_paths),
         ),
     )
@@ -251,8 +263,8 @@ class GenerateSseGoRequest(GenerateSourcesRequest):
 
 
 @rule(desc="Generate Go with ssegen", level=LogLevel.DEBUG)
-async def generate_sse_go(request: GenerateSseGoRequest) -> GeneratedSources:
-    return await generate_language(request, "go")
+async def generate_sse_go(request: GenerateSseGoRequest, subsystem: SsegenSubsystem) -> GeneratedSources:
+    return await generate_language(request, "go", subsystem)
 
 
 class GenerateSseTypeScriptRequest(GenerateSourcesRequest):
@@ -261,8 +273,8 @@ class GenerateSseTypeScriptRequest(GenerateSourcesRequest):
 
 
 @rule(desc="Generate TypeScript with ssegen", level=LogLevel.DEBUG)
-async def generate_sse_typescript(request: GenerateSseTypeScriptRequest) -> GeneratedSources:
-    return await generate_language(request, "ts")
+async def generate_sse_typescript(request: GenerateSseTypeScriptRequest, subsystem: SsegenSubsystem) -> GeneratedSources:
+    return await generate_language(request, "ts", subsystem)
 
 
 class GenerateSseOpenApiRequest(GenerateSourcesRequest):
@@ -271,8 +283,8 @@ class GenerateSseOpenApiRequest(GenerateSourcesRequest):
 
 
 @rule(desc="Generate OpenAPI documents with ssegen", level=LogLevel.DEBUG)
-async def generate_sse_openapi(request: GenerateSseOpenApiRequest) -> GeneratedSources:
-    return await generate_language(request, "openapi")
+async def generate_sse_openapi(request: GenerateSseOpenApiRequest, subsystem: SsegenSubsystem) -> GeneratedSources:
+    return await generate_language(request, "openapi", subsystem)
 
 
 class GenerateSseProtoLibraryTargets(GenerateTargetsRequest):

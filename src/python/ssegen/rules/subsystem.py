@@ -11,7 +11,11 @@ class SsegenSubsystem(Subsystem):
     help = "The ssegen code generator behind `sse_proto_library` targets."
 
     # Pinned, with every transitive dependency, so the tool PEX is the same on every machine.
-    # 3rdparty/python/constraints.txt pins the same versions for the repo's own tests.
+    # 3rdparty/python/constraints.txt pins the same versions for the repo's own tests, except
+    # setuptools: only grpcio-tools' metadata asks for it (its protoc module needs it on Python < 3.9
+    # alone), and the version here has the fixes for CVE-2022-40897 (65.5.1), CVE-2024-6345 (70.0)
+    # and CVE-2025-47273 (78.1.1). The repo's resolve holds pantsbuild.pants 2.17, which requires
+    # setuptools<64, so it cannot follow.
     requirements = StrListOption(
         default=[
             "Mako==1.3.10",
@@ -20,7 +24,7 @@ class SsegenSubsystem(Subsystem):
             "grpcio==1.71.2",
             "grpcio-tools==1.71.2",
             "protobuf==5.29.6",
-            "setuptools==63.4.3",
+            "setuptools==80.9.0",
         ],
         help=help_text(
             """
@@ -44,6 +48,15 @@ class SsegenSubsystem(Subsystem):
             `.proto` files that import the `sebuf/http` annotations. Off by default because the
             protobuf backend's tailor proposes `protobuf_sources` for the same files; turn that
             one off (`[protoc].tailor = false`) when you turn this on.
+            """
+        ),
+    )
+    go_package_prefix = StrOption(
+        default="",
+        help=help_text(
+            """
+            The `go_package_prefix` of every `sse_proto_library` that sets none: buf managed mode's
+            `go_package` (this prefix plus the proto's directory) for protos without the option.
             """
         ),
     )

@@ -13,6 +13,7 @@ from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     BoolField,
     Dependencies,
+    DictStringToStringField,
     MultipleSourcesField,
     StringField,
     StringSequenceField,
@@ -21,7 +22,7 @@ from pants.engine.target import (
 )
 from pants.util.strutil import help_text
 
-from ssegen.options import LANGUAGE_OF, OPENAPI_FORMATS, OPENAPI_VERSIONS, OUTPUTS
+from ssegen.options import DEFAULT_PATH_STYLES, LANGUAGE_OF, OPENAPI_FORMATS, OPENAPI_VERSIONS, OUTPUTS
 
 
 class SseProtoSourcesField(MultipleSourcesField):
@@ -160,9 +161,53 @@ OPENAPI_OPTION_FIELDS = (
 )
 
 
+class SseDefaultPathStyleField(StringField, GeneratorOptionField):
+    alias = "default_path_style"
+    option_name = "default_path_style"
+    default = "sebuf"
+    valid_choices = DEFAULT_PATH_STYLES
+    help = help_text(
+        """
+        The path of a method without `(sebuf.http.config).path`. `sebuf`: the path sebuf's Go
+        server registers, so deployed URLs stay the same after a switch: the base path, then the
+        method name in snake case with an underscore before every capital (`GetHTTPStatus` ->
+        `get_h_t_t_p_status`); without a base path, `/<go package name>` first. `words`: the
+        base path, then snake case by words (`get_http_status`), without a prefix.
+        """
+    )
+
+
+class SseGoPackagePrefixField(StringField):
+    alias = "go_package_prefix"
+    help = help_text(
+        """
+        The `go_package` of protos without the option, as buf's managed mode gives it: this prefix
+        plus the file's directory (`example.com/gen` + `acme/chat/v1/chat.proto` ->
+        `example.com/gen/acme/chat/v1`, package `chatv1` for a versioned proto package, else the
+        directory's last element). Files with the option keep it. Default: `[ssegen].go_package_prefix`.
+        """
+    )
+
+
+class SseGoPackageOverridesField(DictStringToStringField):
+    alias = "go_package_overrides"
+    help = help_text(
+        """
+        The `go_package` of single files by import path (as in `import` statements), over the
+        option and the prefix: `{"acme/chat/v1/chat.proto": "example.com/gen/chatv1;chatv1"}`.
+        """
+    )
+
+
+# Options for teams moving from sebuf's plugins, which every output reads.
+MIGRATION_OPTION_FIELDS = (SseDefaultPathStyleField, SseGoPackagePrefixField, SseGoPackageOverridesField)
+
+
 # Every language target carries every generator option, so all language targets of a library ask
 # for the same generator run (one process for all languages).
-_LANGUAGE_TARGET_FIELDS = (*COMMON_TARGET_FIELDS, SseProtoDependenciesField, SseOutputsField, *OPENAPI_OPTION_FIELDS)
+_LANGUAGE_TARGET_FIELDS = (
+    *COMMON_TARGET_FIELDS, SseProtoDependenciesField, SseOutputsField, *OPENAPI_OPTION_FIELDS, *MIGRATION_OPTION_FIELDS
+)
 
 
 class SseProtoGoTarget(Target):
@@ -193,7 +238,7 @@ class SseProtoLibraryTarget(TargetGenerator):
     core_fields = (*COMMON_TARGET_FIELDS, SseProtoLibrarySourcesField, SseOutputsField)
     copied_fields = (*COMMON_TARGET_FIELDS, SseProtoLibrarySourcesField, SseOutputsField)
     generated_target_cls = SseProtoOpenApiTarget
-    moved_fields = (SseProtoDependenciesField, *OPENAPI_OPTION_FIELDS)
+    moved_fields = (SseProtoDependenciesField, *OPENAPI_OPTION_FIELDS, *MIGRATION_OPTION_FIELDS)
     help = help_text(
         """
         Protobuf services annotated with `sebuf.http` options, and the code ssegen generates from

@@ -31,6 +31,8 @@ const (
 )
 
 type file struct {
+	// "sebuf": the client reads streams with WithSebufStreamFraming.
+	Framing        string            `json:"framing"`
 	DefaultHeaders map[string]string `json:"default_headers"`
 	Scenarios      []json.RawMessage `json:"scenarios"`
 }
@@ -44,6 +46,7 @@ type scenario struct {
 	OmitDefaultHeaders bool              `json:"omit_default_headers"`
 	CancelAfter        int               `json:"cancel_after"`
 	Wire               *wireExpectation  `json:"wire"`
+	InterceptorHeaders map[string]string `json:"interceptor_headers"` // set by a client interceptor
 	Concurrency        int               `json:"concurrency"`
 	Reconnect          *struct {
 		MaxAttempts    int `json:"max_attempts"`
@@ -51,11 +54,12 @@ type scenario struct {
 		MaxDelayMs     int `json:"max_delay_ms"`
 	} `json:"reconnect"`
 	Expect struct {
-		Response    json.RawMessage `json:"response"`
-		Error       *expectedError  `json:"error"`
-		Events      []expectedEvent `json:"events"`
-		End         string          `json:"end"`
-		Observation map[string]any  `json:"observation"`
+		Response        json.RawMessage   `json:"response"`
+		ResponseHeaders map[string]string `json:"response_headers"` // unary, prefix match
+		Error           *expectedError    `json:"error"`
+		Events          []expectedEvent   `json:"events"`
+		End             string            `json:"end"`
+		Observation     map[string]any    `json:"observation"`
 	} `json:"expect"`
 }
 
@@ -219,6 +223,7 @@ var streamMethods = map[string]streamMethod{
 type runner struct {
 	baseURL        string
 	defaultHeaders map[string]string
+	sebufFraming   bool
 }
 
 func main() {
@@ -236,7 +241,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	r := &runner{baseURL: *baseURL, defaultHeaders: f.DefaultHeaders}
+	r := &runner{baseURL: *baseURL, defaultHeaders: f.DefaultHeaders, sebufFraming: f.Framing == "sebuf"}
 	for _, text := range f.Scenarios {
 		var name struct {
 			Name string `json:"name"`
@@ -311,9 +316,21 @@ func (r *runner) runOne(sc *scenario) string {
 			MaxBackoff:     time.Duration(sc.Reconnect.MaxDelayMs) * time.Millisecond,
 		}))
 	}
+	if r.sebufFraming {
+		clientOpts = append(clientOpts, marketv1http.WithSebufStreamFraming())
+	}
 	rec := &recorder{}
 	if sc.Wire != nil {
 		clientOpts = append(clientOpts, marketv1http.WithHTTPClient(&http.Client{Transport: rec}))
+	}
+	if len(sc.InterceptorHeaders) > 0 {
+		clientOpts = append(clientOpts, marketv1http.WithClientInterceptors(
+			func(ctx context.Context, call *marketv1http.ClientCall, next func(context.Context) error) error {
+				for k, v := range sc.InterceptorHeaders {
+					call.Header.Set(k, v)
+				}
+				return next(ctx)
+			}))
 	}
 	client := marketv1http.NewMarketDataServiceClient(r.baseURL, clientOpts...)
 	var callOpts []marketv1http.CallOption
@@ -330,7 +347,8 @@ func (r *runner) runOne(sc *scenario) string {
 		if err := protojson.Unmarshal(sc.Request, req); err != nil {
 			return "bad request: " + err.Error()
 		}
-		res, err := m.call(ctx, client, req, callOpts)
+		var info marketv1http.ResponseInfo
+		res, err := m.call(ctx, client, req, append(callOpts, marketv1http.WithResponseInfo(&info)))
 		if sc.Expect.Error != nil {
 			if err == nil {
 				return "expected an error, got response " + protojson.Format(res)
@@ -339,6 +357,11 @@ func (r *runner) runOne(sc *scenario) string {
 		}
 		if err != nil {
 			return "unexpected error: " + describe(err)
+		}
+		for k, v := range sc.Expect.ResponseHeaders {
+			if got := info.Header.Get(k); !strings.HasPrefix(got, v) {
+				return fmt.Sprintf("response header %s = %q, want %q", k, got, v)
+			}
 		}
 		return matchMessage(m.response, sc.Expect.Response, res)
 	case "stream":

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -24,13 +25,21 @@ import (
 // acceptedAt is fixed so both servers answer byte-identical messages.
 var acceptedAt = timestamppb.New(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
 
-type headersKey struct{}
-
-// headers of the current request: the generated handlers only get a context, so a middleware
-// puts them there (this is how a real service reads its own headers too).
+// headers of the current request, as the generated server hands them to handlers.
 func headers(ctx context.Context) http.Header {
-	h, _ := ctx.Value(headersKey{}).(http.Header)
-	return h
+	return marketv1http.RequestFromContext(ctx).Header
+}
+
+// secret stands for what an internal error may hold; it must never reach a client.
+const secret = "postgres://admin:hunter2@10.0.0.7/prices"
+
+// intercept names the method in a response header, and rejects calls that ask for it.
+func intercept(ctx context.Context, call *marketv1http.ServerCall, next func(context.Context) error) error {
+	marketv1http.ResponseHeader(ctx).Set("X-Interop-Method", call.Method)
+	if call.Request.Header.Get("X-Interop-Deny") != "" {
+		return marketv1http.NewAPIError(http.StatusUnauthorized, "denied by interceptor")
+	}
+	return next(ctx)
 }
 
 // observation is what the server saw of the streams of one X-Request-ID; drivers read it from
@@ -78,7 +87,11 @@ func (m *market) GetInstrument(ctx context.Context, req *marketv1.GetInstrumentR
 	case "MISSING":
 		return nil, marketv1http.NewAPIError(404, "instrument MISSING not found")
 	case "BOOM":
-		return nil, errors.New("boom: exchange unavailable")
+		return nil, errors.New("boom: exchange unavailable at " + secret)
+	case "PANIC":
+		panic("nil map at " + secret)
+	case "ECHO":
+		return &marketv1.Instrument{Symbol: "ECHO", Name: headers(ctx).Get("X-Interop-Echo")}, nil
 	}
 	return &marketv1.Instrument{Symbol: req.GetSymbol(), Venue: req.GetVenue(), Name: "Instrument " + req.GetSymbol()}, nil
 }
@@ -153,6 +166,9 @@ func (m *market) StreamQuotes(ctx context.Context, req *marketv1.StreamQuotesReq
 	symbol := req.GetSymbol()
 	requestID := headers(ctx).Get("X-Request-ID")
 	m.obs.update(requestID, func(o *observation) { o.LastEventIDs = append(o.LastEventIDs, s.LastEventID()) })
+	if echo := headers(ctx).Get("X-Interop-Echo"); echo != "" {
+		marketv1http.ResponseHeader(ctx).Set("X-Interop-Echo", echo)
+	}
 	id := marketv1http.WithEventID
 	name := marketv1http.WithEventName
 	switch {
@@ -200,6 +216,16 @@ func (m *market) StreamQuotes(ctx context.Context, req *marketv1.StreamQuotesReq
 			}
 		}
 		return marketv1http.NewAPIError(503, "feed lost")
+	case symbol == "EARLYPANIC":
+		panic("stream at " + secret)
+	case symbol == "LATEPLAIN" || symbol == "LATEPANIC":
+		if err := s.Send(quote(symbol, 1)); err != nil {
+			return err
+		}
+		if symbol == "LATEPANIC" {
+			panic("stream at " + secret)
+		}
+		return errors.New("feed lost at " + secret)
 	case symbol == "LATEVALIDATION":
 		if err := s.Send(quote(symbol, 1)); err != nil {
 			return err
@@ -263,19 +289,23 @@ func (m *market) WatchTrades(ctx context.Context, req *marketv1.WatchTradesReque
 }
 
 func main() {
+	framing := flag.String("framing", "ssegen", "stream framing: ssegen or sebuf")
+	flag.Parse()
 	obs := &observations{m: map[string]*observation{}}
 	mux := http.NewServeMux()
 	// Heartbeats far below the default so every stream that idles gets some.
-	if err := marketv1http.RegisterMarketDataServiceServer(&market{obs: obs}, marketv1http.WithMux(mux), marketv1http.WithHeartbeatInterval(50*time.Millisecond)); err != nil {
+	opts := []marketv1http.ServerOption{marketv1http.WithMux(mux), marketv1http.WithHeartbeatInterval(50 * time.Millisecond),
+		marketv1http.WithInterceptors(intercept)}
+	if *framing == "sebuf" {
+		opts = append(opts, marketv1http.WithSebufFraming())
+	}
+	if err := marketv1http.RegisterMarketDataServiceServer(&market{obs: obs}, opts...); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	mux.HandleFunc("GET /interop/observations/{id}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(obs.get(r.PathValue("id")))
-	})
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), headersKey{}, r.Header)))
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -285,7 +315,7 @@ func main() {
 	fmt.Printf("LISTENING http://%s\n", ln.Addr())
 	// The harness ends the process; a server-wide WriteTimeout would not hurt streams (the
 	// generated code clears it per stream), so set one as a real deployment would.
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	if err := srv.Serve(ln); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

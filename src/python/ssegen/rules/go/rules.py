@@ -37,6 +37,8 @@ from pants.backend.go.util_rules.go_mod import (
 )
 from pants.backend.go.util_rules.import_analysis import GoStdLibPackages, GoStdLibPackagesRequest
 from pants.backend.go.util_rules.pkg_analyzer import PackageAnalyzerSetup
+from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.core.util_rules.stripped_source_files import StrippedSourceFiles
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, DigestContents, MergeDigests
 from pants.engine.process import FallibleProcessResult, Process
@@ -48,6 +50,8 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from ssegen.golayout import generated_go_package
+from ssegen.rules.rules import go_package_settings
+from ssegen.rules.subsystem import SsegenSubsystem
 from ssegen.rules.target_types import SseGoInputField, SseGoSourcesField
 
 
@@ -64,11 +68,16 @@ class SseGoImportPaths:
 
 
 @rule(desc="Read the Go import paths of an ssegen Go target", level=LogLevel.DEBUG)
-async def sse_go_import_paths(request: SseGoImportPathsRequest) -> SseGoImportPaths:
+async def sse_go_import_paths(request: SseGoImportPathsRequest, subsystem: SsegenSubsystem) -> SseGoImportPaths:
     wrapped = await Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="ssegen Go"))
-    hydrated = await Get(HydratedSources, HydrateSourcesRequest(wrapped.target[SseGoInputField]))
-    contents = await Get(DigestContents, Digest, hydrated.snapshot.digest)
-    packages = {generated_go_package(c.content.decode(errors="replace")) for c in contents}
+    sources = await Get(SourceFiles, SourceFilesRequest([wrapped.target[SseGoInputField]]))
+    # Import paths (source-root relative): what go_package_prefix and go_package_overrides key on.
+    stripped = await Get(StrippedSourceFiles, SourceFiles, sources)
+    contents = await Get(DigestContents, Digest, stripped.snapshot.digest)
+    prefix, overrides = go_package_settings(wrapped.target, subsystem.go_package_prefix)
+    packages = {
+        generated_go_package(c.content.decode(errors="replace"), c.path, prefix, overrides) for c in contents
+    }
     return SseGoImportPaths(tuple(sorted(p.http_import_path for p in packages if p is not None)))
 
 

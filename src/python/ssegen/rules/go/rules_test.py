@@ -192,3 +192,21 @@ def test_a_library_of_two_go_packages_is_reported(rule_runner: RuleRunner) -> No
         "example.com/shop/gen/shopv1/shopv1http, example.com/shop/gen/stockv1/stockv1http.\n"
         "    fix: split the sse_proto_library so that each one's protos with services share one go_package."
     )
+
+
+def test_go_package_prefix_and_overrides_give_the_import_paths(rule_runner: RuleRunner) -> None:
+    # The protos have no go_package: the prefix (buf managed mode) and an override supply it.
+    no_option = api_proto("shop.v1", "", "ShopService").replace('option go_package = "";\n', "")
+    stock = api_proto("stock.v2", "", "StockService").replace('option go_package = "";\n', "")
+    rule_runner.write_files({
+        "BUILD": "go_mod(name='mod')\n", "go.mod": GO_MOD, "go.sum": GO_SUM, **annotation_protos(),
+        "protos/shop/v1/shop.proto": no_option,
+        "protos/shop/v1/BUILD": "sse_proto_library(name='api', go_package_prefix='example.com/shop/gen')\n",
+        "protos/stock/v2/stock.proto": stock,
+        "protos/stock/v2/BUILD": "sse_proto_library(name='api', go_package_prefix='example.com/shop/gen', "
+        "go_package_overrides={'stock/v2/stock.proto': 'example.com/shop/stock;stockpb'})\n",
+    })
+    mapping = rule_runner.request(GoModuleImportPathsMapping, [GoImportPathMappingRequest(Address("", target_name="mod"))])
+    assert mapping.address_to_import_path[API] == "example.com/shop/gen/shop/v1/shopv1http"
+    stock_api = Address("protos/stock/v2", target_name="api", generated_name="go")
+    assert mapping.address_to_import_path[stock_api] == "example.com/shop/stock/stockpbhttp"

@@ -58,6 +58,13 @@ func WithReconnect(p ReconnectPolicy) ClientOption {
 	return func(cfg *clientConfig) { cfg.reconnect = p }
 }
 
+// WithSebufStreamFraming makes streams read the way sebuf's servers end them: an orderly
+// end of the response is the end of the stream (no end event needed, nothing to
+// reconnect). A dropped connection is still an error.
+func WithSebufStreamFraming() ClientOption {
+	return func(cfg *clientConfig) { cfg.sebufFraming = true }
+}
+
 // WithMaxEventSize limits the data of one stream event to n bytes (default 16 MiB; 0 means
 // no limit). A larger event ends the stream with *EventTooLargeError.
 func WithMaxEventSize(n int) ClientOption {
@@ -65,14 +72,26 @@ func WithMaxEventSize(n int) ClientOption {
 }
 
 // ReconnectPolicy says how a stream whose connection dropped before its end event
-// reconnects: up to MaxAttempts consecutive failed attempts, each after a random delay
-// below an exponentially growing ceiling (InitialBackoff, doubled per attempt up to
-// MaxBackoff; 500ms and 30s when zero), and never shorter than the server's retry field.
+// reconnects: up to MaxAttempts consecutive attempts that bring no event with a new id
+// (a failed connection counts, and so does one that ends without such an event), at most
+// MaxReconnects in all (100 when zero), each after a random delay below an exponentially
+// growing ceiling (InitialBackoff, doubled per attempt up to MaxBackoff; 500ms and 30s when
+// zero), and never shorter than the server's retry field. After a reconnect, events whose
+// id the stream already delivered (one of its last 4096 ids), and the events without an id
+// that follow them, are skipped: a server that ignores Last-Event-ID replays them.
 // The zero value never reconnects.
 type ReconnectPolicy struct {
 	MaxAttempts    int
+	MaxReconnects  int
 	InitialBackoff time.Duration
 	MaxBackoff     time.Duration
+}
+
+func (p ReconnectPolicy) maxReconnects() int {
+	if p.MaxReconnects <= 0 {
+		return 100
+	}
+	return p.MaxReconnects
 }
 
 func (p ReconnectPolicy) delay(attempt int, retry time.Duration) time.Duration {
@@ -116,15 +135,18 @@ func WithCallMaxEventSize(n int) CallOption {
 }
 
 type clientConfig struct {
+	interceptors []ClientInterceptor
 	baseURL      string
 	httpClient   *http.Client
 	header       http.Header
 	contentType  string
 	reconnect    ReconnectPolicy
 	maxEventSize int
+	sebufFraming bool
 }
 
 type callConfig struct {
+	responseInfo *ResponseInfo
 	header       http.Header
 	lastEventID  string
 	reconnect    ReconnectPolicy
@@ -150,6 +172,7 @@ func newClientConfig(baseURL string, opts []ClientOption) *clientConfig {
 
 // clientRoute is how one method is bound to HTTP, as the generator decided it.
 type clientRoute struct {
+	method  string // the full proto name of the method
 	verb    string
 	path    string // variables are {field}
 	hasBody bool
@@ -291,16 +314,16 @@ func isProtobufContent(contentType string) bool {
 }
 
 // call makes a unary call and decodes the response into res.
-func (c *clientConfig) call(ctx context.Context, route *clientRoute, req, res proto.Message, opts []CallOption) error {
+func (c *clientConfig) roundTrip(ctx context.Context, route *clientRoute, req, res proto.Message, call *callConfig, info *ClientCall) error {
 	accept := ContentTypeJSON
 	if isProtobufContent(c.contentType) {
 		accept = ContentTypeProtobuf
 	}
-	send, err := c.prepare(route, req, c.newCall(opts), accept)
+	send, err := c.prepare(route, req, call, accept)
 	if err != nil {
 		return err
 	}
-	resp, err := send(ctx, "")
+	resp, err := observeResponse(send, info)(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -357,6 +380,34 @@ func errorFromBody(body []byte) error {
 	return &APIError{Message: strings.TrimSpace(string(body))}
 }
 
+// errorFromEventData decodes the data of an error event: an error body, or the quoted
+// string of sebuf's servers (JSON, or Go-quoted with %q), whose text may be a body itself.
+func errorFromEventData(data string) error {
+	if !strings.HasPrefix(data, `"`) {
+		return errorFromBody([]byte(data))
+	}
+	var text string
+	if json.Unmarshal([]byte(data), &text) != nil {
+		unquoted, err := strconv.Unquote(data)
+		if err != nil {
+			return errorFromBody([]byte(data))
+		}
+		text = unquoted
+	}
+	return errorFromBody([]byte(text))
+}
+
+// errorEventError decodes the data of an error event. No status travels with it: the stream
+// had already been answered 200, so an *APIError reports 500, as the TypeScript client does.
+func errorEventError(data string) error {
+	err := errorFromEventData(data)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		apiErr.Status = http.StatusInternalServerError
+	}
+	return err
+}
+
 // EventStream is a stream of messages of type T. Read it with a loop on Next, then check
 // Err; Close releases the connection early.
 type EventStream[T proto.Message] struct {
@@ -364,6 +415,7 @@ type EventStream[T proto.Message] struct {
 	send         sendFunc
 	policy       ReconnectPolicy
 	maxEventSize int
+	orderlyEnd   bool // an orderly end of the response ends the stream (sebuf's framing)
 	closing      chan struct{}
 
 	mu     sync.Mutex // guards closed, cancel and body, which Close uses from any goroutine
@@ -374,27 +426,35 @@ type EventStream[T proto.Message] struct {
 	dec      *sseDecoder
 	lastID   string
 	retry    time.Duration
-	failures int // consecutive failed reconnects
+	failures int // consecutive reconnects that brought no event with a new id
 	done     bool
 	err      error
 	msg      T
 	event    string
 	id       string
+
+	// Ids delivered (the last rememberedIDs of them, kept only when the stream may
+	// reconnect), to skip the events a server replays when it ignores Last-Event-ID.
+	reconnects int
+	seen       map[string]struct{}
+	seenOrder  []string
+	replaying  bool
 }
 
 var errStreamClosed = errors.New("ssegen: the stream was closed")
 
-func openStream[T proto.Message](ctx context.Context, c *clientConfig, route *clientRoute, req proto.Message, opts []CallOption) (*EventStream[T], error) {
-	call := c.newCall(opts)
+func connectStream[T proto.Message](ctx context.Context, c *clientConfig, route *clientRoute, req proto.Message, call *callConfig, info *ClientCall) (*EventStream[T], error) {
 	send, err := c.prepare(route, req, call, "text/event-stream")
 	if err != nil {
 		return nil, err
 	}
+	send = observeResponse(send, info)
 	s := &EventStream[T]{
 		ctx:          ctx,
 		send:         send,
 		policy:       call.reconnect,
 		maxEventSize: call.maxEventSize,
+		orderlyEnd:   c.sebufFraming,
 		closing:      make(chan struct{}),
 		lastID:       call.lastEventID,
 	}
@@ -436,6 +496,7 @@ func (s *EventStream[T]) connect() error {
 		return errStreamClosed
 	}
 	s.body = resp.Body
+	s.replaying = false
 	s.dec = newSSEDecoder(resp.Body, s.maxEventSize)
 	// The last event id outlives connections, as in an EventSource.
 	s.dec.idBuffer, s.dec.lastID = s.lastID, s.lastID
@@ -451,6 +512,10 @@ func (s *EventStream[T]) Next() bool {
 			break
 		}
 		ev, err := s.dec.Next()
+		if err != nil && s.orderlyEnd && errors.Is(err, io.EOF) {
+			s.finish(nil)
+			break
+		}
 		if err != nil {
 			s.lastID = s.dec.LastEventID()
 			if d, ok := s.dec.Retry(); ok {
@@ -459,13 +524,17 @@ func (s *EventStream[T]) Next() bool {
 			s.recover(err)
 			continue
 		}
+		prevID := s.lastID
 		s.lastID = ev.ID
 		switch ev.Type {
 		case sseEndEvent:
 			s.finish(nil)
 		case sseErrorEvent:
-			s.finish(errorFromBody([]byte(ev.Data)))
+			s.finish(errorEventError(ev.Data))
 		default:
+			if s.replayed(ev.ID, prevID) {
+				continue
+			}
 			var zero T
 			msg := zero.ProtoReflect().Type().New().Interface().(T)
 			if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal([]byte(ev.Data), msg); err != nil {
@@ -473,10 +542,38 @@ func (s *EventStream[T]) Next() bool {
 				continue
 			}
 			s.msg, s.event, s.id = msg, ev.Type, ev.ID
-			s.failures = 0
 			return true
 		}
 	}
+	return false
+}
+
+const rememberedIDs = 4096
+
+// replayed reports whether an event repeats one delivered before a reconnect. An event with
+// a new id is progress: it resets the count of fruitless reconnects.
+func (s *EventStream[T]) replayed(id, prevID string) bool {
+	if s.policy.MaxAttempts <= 0 {
+		return false
+	}
+	if id == prevID || id == "" {
+		return s.replaying // an event without an id of its own follows the one before it
+	}
+	if _, ok := s.seen[id]; ok {
+		s.replaying = s.reconnects > 0
+		return s.replaying
+	}
+	s.replaying = false
+	s.failures = 0
+	if s.seen == nil {
+		s.seen = make(map[string]struct{})
+	}
+	if len(s.seenOrder) == rememberedIDs {
+		delete(s.seen, s.seenOrder[0])
+		s.seenOrder = s.seenOrder[1:]
+	}
+	s.seen[id] = struct{}{}
+	s.seenOrder = append(s.seenOrder, id)
 	return false
 }
 
@@ -496,8 +593,9 @@ func (s *EventStream[T]) recover(readErr error) {
 	}
 	s.release()
 	cause := readErr
-	for s.failures < s.policy.MaxAttempts {
+	for s.failures < s.policy.MaxAttempts && s.reconnects < s.policy.maxReconnects() {
 		s.failures++
+		s.reconnects++
 		timer := time.NewTimer(s.policy.delay(s.failures, s.retry))
 		select {
 		case <-timer.C:
@@ -805,4 +903,107 @@ func invalidPrefixLength(b []byte) int {
 		lo, hi = 0x80, 0xBF
 	}
 	return n
+}
+
+// ClientCall is one call as client interceptors see it.
+type ClientCall struct {
+	// Method is the full proto name of the method, e.g. "market.v1.MarketDataService.GetQuote".
+	Method    string
+	Streaming bool
+	// Message is the request message.
+	Message proto.Message
+	// Header holds the call's own headers (WithHeader, the typed header options), sent over the
+	// client's default ones, on every reconnection too; an interceptor may change it before next.
+	Header http.Header
+	// Response is a unary call's response once next returned without error.
+	Response proto.Message
+	// Status and ResponseHeader describe the server's answer (errors included) once next
+	// returned, for a stream its first connection's; 0 and nil if no answer came.
+	Status         int
+	ResponseHeader http.Header
+}
+
+// ClientInterceptor runs around a call: it may change ctx and call.Header, fail the call
+// without calling next, and see the result. next sends the request (through the next
+// interceptor); for a stream it returns once the stream is open, and the ctx given to it
+// lives as long as the stream.
+type ClientInterceptor func(ctx context.Context, call *ClientCall, next func(context.Context) error) error
+
+// WithClientInterceptors adds interceptors around every call, unary and stream; the first one
+// given runs outermost.
+func WithClientInterceptors(interceptors ...ClientInterceptor) ClientOption {
+	return func(cfg *clientConfig) { cfg.interceptors = append(cfg.interceptors, interceptors...) }
+}
+
+// ResponseInfo is the status and headers of a call's HTTP answer; see WithResponseInfo.
+type ResponseInfo struct {
+	Status int
+	Header http.Header
+}
+
+// WithResponseInfo fills info with the status and headers of the call's answer, errors
+// included (for a stream, of its first connection). It stays zero if no answer came.
+func WithResponseInfo(info *ResponseInfo) CallOption {
+	return func(c *callConfig) { c.responseInfo = info }
+}
+
+func (c *clientConfig) intercept(ctx context.Context, call *ClientCall, send func(context.Context) error) error {
+	next := send
+	for i := len(c.interceptors) - 1; i >= 0; i-- {
+		interceptor, inner := c.interceptors[i], next
+		next = func(ctx context.Context) error { return interceptor(ctx, call, inner) }
+	}
+	return next(ctx)
+}
+
+// observeResponse records the status and headers of the first answer to send in info.
+func observeResponse(send sendFunc, info *ClientCall) sendFunc {
+	var once sync.Once
+	return func(ctx context.Context, lastEventID string) (*http.Response, error) {
+		resp, err := send(ctx, lastEventID)
+		if resp != nil {
+			once.Do(func() { info.Status, info.ResponseHeader = resp.StatusCode, resp.Header })
+		}
+		return resp, err
+	}
+}
+
+func (c *clientConfig) call(ctx context.Context, route *clientRoute, req, res proto.Message, opts []CallOption) error {
+	call := c.newCall(opts)
+	info := &ClientCall{Method: route.method, Message: req, Header: call.header}
+	err := c.intercept(ctx, info, func(ctx context.Context) error {
+		err := c.roundTrip(ctx, route, req, res, call, info)
+		if err == nil {
+			info.Response = res
+		}
+		return err
+	})
+	if call.responseInfo != nil {
+		*call.responseInfo = ResponseInfo{Status: info.Status, Header: info.ResponseHeader}
+	}
+	return err
+}
+
+func openStream[T proto.Message](ctx context.Context, c *clientConfig, route *clientRoute, req proto.Message, opts []CallOption) (*EventStream[T], error) {
+	call := c.newCall(opts)
+	info := &ClientCall{Method: route.method, Streaming: true, Message: req, Header: call.header}
+	var stream *EventStream[T]
+	err := c.intercept(ctx, info, func(ctx context.Context) error {
+		var err error
+		stream, err = connectStream[T](ctx, c, route, req, call, info)
+		return err
+	})
+	if call.responseInfo != nil {
+		*call.responseInfo = ResponseInfo{Status: info.Status, Header: info.ResponseHeader}
+	}
+	if err == nil && stream == nil {
+		err = errors.New("ssegen: a client interceptor returned without calling next")
+	}
+	if err != nil {
+		if stream != nil {
+			stream.Close()
+		}
+		return nil, err
+	}
+	return stream, nil
 }

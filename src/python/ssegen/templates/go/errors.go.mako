@@ -39,7 +39,7 @@ func (e *ValidationError) Error() string {
 }
 
 // APIError is any other error with an HTTP status; its body is {"message": ...}.
-// Servers send a Status outside 400-599 as 500. A client sees Status 0 for the error
+// Servers send a Status outside 400-599 as 500. A client sees Status 500 for the error
 // event of a stream that had already started, since no status travels with it.
 type APIError struct {
 	Status  int    `json:"-"`

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,13 +29,18 @@ import (
 type ServerOption func(*serverConfig)
 
 // ErrorHandler sees every error before it is sent: the handler's or the binding's error,
-// unchanged, so errors.As works on it. It returns the error to send (nil sends the
-// original); it may log, or translate errors into *APIError or *ValidationError.
+// unchanged, so errors.As works on it (a recovered panic is a *PanicError). It returns the
+// error to send (nil sends the original); it may log, or translate errors into *APIError or
+// *ValidationError. Only those two reach the client as they are: any other error is sent as
+// status 500 with the message "internal server error", so that no internal detail (a
+// database address, a file path) leaks. To show a message on purpose, return an *APIError
+// (from the handler, wrapped with %w, or from the ErrorHandler).
 type ErrorHandler func(r *http.Request, err error) error
 
-// WithMux registers the routes on mux instead of http.DefaultServeMux.
+// WithMux names the ServeMux that Register<Service>Server adds the routes to (required there;
+// New<Service>Handler makes its own).
 func WithMux(mux *http.ServeMux) ServerOption {
-	return func(c *serverConfig) { c.mux = mux }
+	return func(c *serverConfig) { c.mux, c.muxSet = mux, true }
 }
 
 // WithErrorHandler installs h; see ErrorHandler.
@@ -66,8 +72,24 @@ func WithMaxRequestBodySize(n int64) ServerOption {
 	return func(c *serverConfig) { c.maxBodySize = n }
 }
 
+// WithSebufFraming makes streams end the way sebuf's servers end them, for sebuf's clients:
+// no end event (the response just ends), and an error event whose data is a JSON string, the
+// error's message (for a ValidationError, its violations body as a string).
+func WithSebufFraming() ServerOption {
+	return func(c *serverConfig) { c.sebufFraming = true }
+}
+
+// WithInterceptors adds interceptors around every call, unary and stream; the first one given
+// runs outermost. See ServerInterceptor.
+func WithInterceptors(interceptors ...ServerInterceptor) ServerOption {
+	return func(c *serverConfig) { c.interceptors = append(c.interceptors, interceptors...) }
+}
+
 type serverConfig struct {
+	sebufFraming bool
 	mux          *http.ServeMux
+	muxSet       bool
+	interceptors []ServerInterceptor
 	errorHandler ErrorHandler
 	marshal      protojson.MarshalOptions
 	unmarshal    protojson.UnmarshalOptions
@@ -109,7 +131,6 @@ type registrar struct {
 
 func newRegistrar(opts []ServerOption) *registrar {
 	r := &registrar{cfg: serverConfig{
-		mux:         http.DefaultServeMux,
 		unmarshal:   protojson.UnmarshalOptions{DiscardUnknown: true},
 		heartbeat:   15 * time.Second,
 		maxBodySize: 4 << 20,
@@ -117,7 +138,11 @@ func newRegistrar(opts []ServerOption) *registrar {
 	for _, opt := range opts {
 		opt(&r.cfg)
 	}
-	if r.cfg.mux == nil {
+	if !r.cfg.muxSet {
+		// Registering on http.DefaultServeMux by default would expose the routes on every server
+		// that uses it.
+		r.errs = append(r.errs, errors.New("ssegen: Register<Service>Server needs WithMux(mux); New<Service>Handler needs none"))
+	} else if r.cfg.mux == nil {
 		r.errs = append(r.errs, errors.New("ssegen: WithMux(nil)"))
 	}
 	return r
@@ -157,19 +182,34 @@ type messagePointer[Req any] interface {
 
 func registerUnary[Req any, PReq messagePointer[Req], Res proto.Message](r *registrar, route *serverRoute, call func(context.Context, PReq) (Res, error)) {
 	handle(r, route, func(cfg *serverConfig, w http.ResponseWriter, req *http.Request, msg PReq) {
-		res, err := call(req.Context(), msg)
+		info := &ServerCall{Method: route.method, Request: req, Message: msg}
+		err := recoverPanic(func() error {
+			return cfg.intercept(req.Context(), info, func(ctx context.Context) error {
+				res, err := call(ctx, msg)
+				if err == nil {
+					info.Response = res
+				}
+				return err
+			})
+		})
+		if err == nil && info.Response == nil {
+			err = errors.New("ssegen: an interceptor returned without calling next or setting Response")
+		}
 		if err != nil {
 			cfg.writeError(w, req, err)
 			return
 		}
-		cfg.writeResponse(w, req, res)
+		cfg.writeResponse(w, req, info.Response)
 	})
 }
 
 func registerStream[Req any, PReq messagePointer[Req]](r *registrar, route *serverRoute, call func(context.Context, PReq, SSESender) error) {
 	handle(r, route, func(cfg *serverConfig, w http.ResponseWriter, req *http.Request, msg PReq) {
+		info := &ServerCall{Method: route.method, Streaming: true, Request: req, Message: msg}
 		cfg.serveStream(w, req, func(ctx context.Context, s SSESender) error {
-			return call(ctx, msg, s)
+			return cfg.intercept(ctx, info, func(ctx context.Context) error {
+				return call(ctx, msg, s)
+			})
 		})
 	})
 }
@@ -183,6 +223,7 @@ func handle[Req any, PReq messagePointer[Req]](r *registrar, route *serverRoute,
 	}
 	cfg := &r.cfg
 	r.add(route.pattern, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		req = withCallState(req)
 		msg := PReq(new(Req))
 		if err := cfg.bind(w, req, b, msg); err != nil {
 			cfg.writeError(w, req, err)
@@ -365,9 +406,10 @@ func parseValue(fd protoreflect.FieldDescriptor, s string) (protoreflect.Value, 
 		if v := enum.Values().ByName(protoreflect.Name(s)); v != nil {
 			return protoreflect.ValueOfEnum(v.Number()), nil
 		}
-		// Open enums keep numbers they do not know, as protobuf does everywhere else.
+		// A URL may name a value by number, but only a declared one (as the TypeScript server
+		// decides): the number of no value has no name for the JSON form of the message.
 		n, err := strconv.ParseInt(s, 10, 32)
-		if err == nil && (!enum.IsClosed() || enum.Values().ByNumber(protoreflect.EnumNumber(n)) != nil) {
+		if err == nil && enum.Values().ByNumber(protoreflect.EnumNumber(n)) != nil {
 			return protoreflect.ValueOfEnum(protoreflect.EnumNumber(n)), nil
 		}
 		return protoreflect.Value{}, fmt.Errorf("%q is not a value of %s", s, enum.FullName())
@@ -516,6 +558,7 @@ func (c *serverConfig) writeResponse(w http.ResponseWriter, r *http.Request, res
 		c.writeError(w, r, fmt.Errorf("ssegen: cannot encode the response: %w", err))
 		return
 	}
+	addResponseHeaders(w.Header(), r)
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
@@ -523,6 +566,7 @@ func (c *serverConfig) writeResponse(w http.ResponseWriter, r *http.Request, res
 
 func (c *serverConfig) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := c.errorResponse(r, err)
+	addResponseHeaders(w.Header(), r)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
@@ -555,8 +599,9 @@ func (c *serverConfig) errorResponse(r *http.Request, err error) (int, []byte) {
 		}
 		body, _ = json.Marshal(APIError{Message: apiErr.Message})
 	default:
+		// Not meant for the client (see ErrorHandler): the original went to the ErrorHandler.
 		status = http.StatusInternalServerError
-		body, _ = json.Marshal(APIError{Message: err.Error()})
+		body, _ = json.Marshal(APIError{Message: internalErrorMessage})
 	}
 	return status, body
 }
@@ -596,6 +641,8 @@ func WithEventID(id string) EventOption {
 
 var errStreamEnded = errors.New("ssegen: the stream handler has returned")
 
+var errHeadRequest = errors.New("ssegen: a HEAD request gets no events")
+
 type sseSender struct {
 	mu        sync.Mutex
 	w         http.ResponseWriter
@@ -623,7 +670,7 @@ func (c *serverConfig) serveStream(w http.ResponseWriter, r *http.Request, run f
 		s.ended = true
 		s.mu.Unlock()
 	}()
-	err := run(r.Context(), s)
+	err := recoverPanic(func() error { return run(r.Context(), s) })
 	stop()
 	s.end(c, err)
 }
@@ -721,11 +768,19 @@ func (s *sseSender) writeLocked(frame []byte) error {
 	}
 	if !s.committed {
 		h := s.w.Header()
+		addResponseHeaders(h, s.r)
 		h.Set("Content-Type", "text/event-stream")
 		h.Set("Cache-Control", "no-cache")
 		h.Set("X-Accel-Buffering", "no")
 		s.w.WriteHeader(http.StatusOK)
 		s.committed = true
+		if s.r.Method == http.MethodHead {
+			// HEAD gets the stream's status and headers only; Send then fails, which ends the
+			// handler.
+			_ = s.rc.Flush()
+			s.err = errHeadRequest
+			return s.err
+		}
 	}
 	if len(frame) > 0 {
 		if _, err := s.w.Write(frame); err != nil {
@@ -746,9 +801,9 @@ func (s *sseSender) end(c *serverConfig, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ended = true
-	if s.r.Context().Err() != nil {
-		// The client went away: nobody to tell, and the handler's error (a cancelled context, a
-		// reset connection) is only a consequence of that.
+	if s.r.Context().Err() != nil || errors.Is(s.err, errHeadRequest) {
+		// The client went away (or asked for the headers only): nobody to tell, and the handler's
+		// error (a cancelled context, a reset connection, a failed Send) is only a consequence.
 		return
 	}
 	if err != nil && !s.committed {
@@ -756,9 +811,167 @@ func (s *sseSender) end(c *serverConfig, err error) {
 		return
 	}
 	frame := []byte("event: " + sseEndEvent + "\ndata: {}\n\n")
+	if c.sebufFraming {
+		frame = nil
+	}
 	if err != nil {
 		_, body := c.errorResponse(s.r, err)
+		if c.sebufFraming {
+			body = sebufErrorData(body)
+		}
 		frame = append(append([]byte("event: "+sseErrorEvent+"\ndata: "), body...), "\n\n"...)
 	}
 	_ = s.writeLocked(frame)
 }
+
+// sebufErrorData is an error body as the data of sebuf's error event: a JSON string holding
+// the body's message, or the whole body when it has none.
+func sebufErrorData(body []byte) []byte {
+	var wire struct {
+		Message *string `json:"message"`
+	}
+	text := string(body)
+	if json.Unmarshal(body, &wire) == nil && wire.Message != nil {
+		text = *wire.Message
+	}
+	data, _ := json.Marshal(text)
+	return data
+}
+
+// ServerCall is one call as interceptors see it.
+type ServerCall struct {
+	// Method is the full proto name of the method, e.g. "market.v1.MarketDataService.GetQuote".
+	Method    string
+	Streaming bool
+	// Request is the HTTP request: its headers, URL and remote address.
+	Request *http.Request
+	// Message is the request message, bound and checked.
+	Message proto.Message
+	// Response is a unary call's response once next returned without error; an interceptor that
+	// answers without calling next sets it.
+	Response proto.Message
+}
+
+// ServerInterceptor runs around a call: it may inspect or change ctx and call, reject the
+// call by returning an error without calling next (an *APIError or *ValidationError is sent
+// as it is), and see the handler's error. next runs the next interceptor, then the handler.
+type ServerInterceptor func(ctx context.Context, call *ServerCall, next func(context.Context) error) error
+
+func (c *serverConfig) intercept(ctx context.Context, call *ServerCall, handler func(context.Context) error) error {
+	next := handler
+	for i := len(c.interceptors) - 1; i >= 0; i-- {
+		interceptor, inner := c.interceptors[i], next
+		next = func(ctx context.Context) error { return interceptor(ctx, call, inner) }
+	}
+	return next(ctx)
+}
+
+// internalErrorMessage is all a client learns of an error that is neither an *APIError nor a
+// *ValidationError.
+const internalErrorMessage = "internal server error"
+
+// PanicError is a panic of a handler or interceptor, recovered: the ErrorHandler gets it, the
+// client a 500 (or an error event, after the stream started) with the generic message.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("ssegen: the handler panicked: %v", e.Value)
+}
+
+// recoverPanic runs call and returns a panic as a *PanicError. http.ErrAbortHandler keeps its
+// meaning: net/http aborts the response without logging.
+func recoverPanic(call func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return call()
+}
+
+type callStateKey struct{}
+
+// callState is what a handler reaches through its ctx.
+type callState struct {
+	request *http.Request
+	header  http.Header
+}
+
+func withCallState(r *http.Request) *http.Request {
+	state := &callState{header: http.Header{}}
+	r = r.WithContext(context.WithValue(r.Context(), callStateKey{}, state))
+	state.request = r
+	return r
+}
+
+// RequestFromContext returns the HTTP request of the call that ctx belongs to (its headers,
+// URL, remote address, TLS state), or nil outside a handler or interceptor.
+func RequestFromContext(ctx context.Context) *http.Request {
+	if state, ok := ctx.Value(callStateKey{}).(*callState); ok {
+		return state.request
+	}
+	return nil
+}
+
+// ResponseHeader returns the headers sent with the response of the call that ctx belongs to,
+// errors included; Content-Type is the server's. A stream sends them when it commits: set them
+// before its first Send or Flush, and before the first heartbeat could commit it. Outside a
+// handler or interceptor it returns an empty header that nothing sends.
+func ResponseHeader(ctx context.Context) http.Header {
+	if state, ok := ctx.Value(callStateKey{}).(*callState); ok {
+		return state.header
+	}
+	return http.Header{}
+}
+
+func addResponseHeaders(h http.Header, r *http.Request) {
+	state, ok := r.Context().Value(callStateKey{}).(*callState)
+	if !ok {
+		return
+	}
+	for name, values := range state.header {
+		h[name] = append([]string(nil), values...)
+	}
+}
+
+// jsonFallback answers the requests that mux has no route for with a JSON 404 or 405 body, as
+// every other error has (ServeMux answers plain text), keeping the Allow header of a 405.
+func jsonFallback(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &headerProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		status, message := http.StatusNotFound, "no route for "+r.Method+" "+r.URL.Path
+		if probe.status == http.StatusMethodNotAllowed {
+			allow := probe.header.Get("Allow")
+			status, message = probe.status, "method "+r.Method+" not allowed; use "+allow
+			w.Header().Set("Allow", allow)
+		}
+		body, _ := json.Marshal(APIError{Message: message})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	})
+}
+
+// headerProbe records the status and headers of ServeMux's own 404 and 405 answers.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header { return p.header }
+
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+
+func (p *headerProbe) WriteHeader(status int) { p.status = status }

@@ -33,4 +33,13 @@ func Register${service.go_name}Server(server ${service.go_name}Server, opts ...S
 % endfor
 	return r.finish()
 }
+
+${service.handler_doc}
+func New${service.go_name}Handler(server ${service.go_name}Server, opts ...ServerOption) http.Handler {
+	mux := http.NewServeMux()
+	if err := Register${service.go_name}Server(server, append(opts[:len(opts):len(opts)], WithMux(mux))...); err != nil {
+		panic(err)
+	}
+	return jsonFallback(mux)
+}
 % endfor
