@@ -9,6 +9,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool
 
 from ssegen import annotations as ann
 from ssegen.errors import GenerationError, Location, Problem
+from ssegen.input_checks import encoding_problems, unloadable_file_problem
 from ssegen.model import (
     VERBS_WITH_BODY,
     Enum,
@@ -92,7 +93,10 @@ class _Builder:
         self.generator_options = options
         pool = descriptor_pool.DescriptorPool()
         for proto in protos:
-            pool.Add(proto)
+            try:
+                pool.Add(proto)
+            except TypeError as e:  # what the runtime raises for a file it cannot build
+                raise GenerationError([unloadable_file_problem(proto, e)]) from None
         self.options = ann.OptionReader(pool)
         self.problems: List[Problem] = []
         self.messages: Dict[str, Message] = {}
@@ -580,6 +584,9 @@ def build_model(
 
     Raises GenerationError listing every annotation problem found.
     """
+    problems = encoding_problems(protos)
+    if problems:
+        raise GenerationError(problems)
     builder = _Builder(protos, options)
     declared = {p.name: builder.index_file(p) for p in protos}
     builder.build_messages()

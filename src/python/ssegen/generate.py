@@ -18,6 +18,7 @@ RENDERERS: Dict[str, Renderer] = {
     "openapi": openapi.render,
     "ts_client": typescript.render_client,
     "ts_server": typescript.render_server,
+    "ts_node": typescript.render_node,
 }
 
 

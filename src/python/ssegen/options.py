@@ -11,7 +11,10 @@ from typing import Dict, List, Mapping, Tuple
 from ssegen.errors import OptionsError
 
 # The outputs that exist today; every generator added to ssegen joins this tuple.
-OUTPUTS = ("go_client", "go_server", "openapi", "ts_client", "ts_server")
+OUTPUTS = ("go_client", "go_server", "openapi", "ts_client", "ts_node", "ts_server")
+# What runs unless `outputs` says otherwise: all but the Node.js adapter, which only Node users
+# want (everything else runs anywhere).
+DEFAULT_OUTPUTS = tuple(o for o in OUTPUTS if o != "ts_node")
 # The language of each output: outputs of one language are written to one tree (and, in Pants, to
 # one generated target), so e.g. the Go server and client share a package.
 LANGUAGE_OF = {
@@ -20,6 +23,7 @@ LANGUAGE_OF = {
     "openapi": "openapi",
     "ts_client": "ts",
     "ts_server": "ts",
+    "ts_node": "ts",
 }
 OPENAPI_VERSIONS = ("3.1", "3.2")
 OPENAPI_FORMATS = ("yaml", "json")
@@ -32,7 +36,7 @@ DEFAULT_PATH_STYLES = ("sebuf", "words")
 
 @dataclass(frozen=True)
 class Options:
-    outputs: Tuple[str, ...] = OUTPUTS
+    outputs: Tuple[str, ...] = DEFAULT_OUTPUTS
     # OpenAPI 3.1 describes a stream as text/event-stream plus x-sse-event-schema; 3.2 has itemSchema.
     openapi_version: str = "3.1"
     openapi_format: str = "yaml"

@@ -4,13 +4,14 @@ from __future__ import annotations
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 from ssegen.errors import OptionsError
-from ssegen.options import OUTPUTS, Options
+from ssegen.options import DEFAULT_OUTPUTS, OUTPUTS, Options
 
 
 def test_defaults() -> None:
     options = Options.parse("")
     assert options == Options()
-    assert options.outputs == OUTPUTS
+    assert options.outputs == DEFAULT_OUTPUTS
+    assert "ts_node" not in DEFAULT_OUTPUTS and set(DEFAULT_OUTPUTS) | {"ts_node"} == set(OUTPUTS)
     assert options.openapi_version == "3.1"
     assert options.openapi_format == "yaml"
     assert options.openapi_bundle is False

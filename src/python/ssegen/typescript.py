@@ -45,6 +45,8 @@ SERVER_OUTPUT = "ts_server"
 ERRORS_MODULE = "ssegen_errors"
 CLIENT_RUNTIME_MODULE = "ssegen_client_runtime"
 SERVER_RUNTIME_MODULE = "ssegen_server_runtime"
+# The ts_node output: outside the barrel, as it needs Node.js and everything else web standards only.
+NODE_ADAPTER_MODULE = "ssegen_node"
 BARREL_MODULE = "index"
 RUNTIME_SOURCE = "ssegen runtime (shared by the generated modules of this directory)"
 
@@ -60,9 +62,9 @@ CLIENT_RUNTIME_EXPORTS = (
     "StreamEvent", "StreamOptions", "eventData", "pathSegment",
 )
 SERVER_RUNTIME_EXPORTS = (
-    "HandlerContext", "HeaderSpec", "MethodSpec", "ParamSpec", "RouteDescriptor", "RouterOptions", "ScalarType",
-    "ServerCall", "ServerEvent", "ServerInterceptor", "ServerOptions", "StreamSource", "createRouter", "serverEvent",
-    "streamRoute", "unaryRoute",
+    "CorsOptions", "HandlerContext", "HeaderSpec", "MethodSpec", "ParamSpec", "RouteDescriptor", "RouterOptions",
+    "ScalarType", "ServerCall", "ServerEvent", "ServerInterceptor", "ServerOptions", "StreamSource", "createRouter",
+    "serverEvent", "streamRoute", "unaryRoute",
 )
 RUNTIME_EXPORTS = frozenset(ERRORS_EXPORTS + CLIENT_RUNTIME_EXPORTS + SERVER_RUNTIME_EXPORTS)
 
@@ -871,3 +873,8 @@ def render_server(model: Model, options: Options) -> Dict[str, str]:
     for directory in _service_directories(model):
         files[posixpath.join(directory, SERVER_RUNTIME_MODULE + ".ts")] = _runtime(SERVER_RUNTIME_MODULE)
     return files
+
+
+def render_node(model: Model, options: Options) -> Dict[str, str]:
+    """The ts_node output: the node:http adapter beside each directory's server runtime."""
+    return {posixpath.join(d, NODE_ADAPTER_MODULE + ".ts"): _runtime(NODE_ADAPTER_MODULE) for d in _service_directories(model)}

@@ -251,7 +251,10 @@ async function main(): Promise<void> {
   // Heartbeats far below the default so every stream that idles gets some.
   // `--framing=sebuf` ends streams the way sebuf's servers do.
   const framing = process.argv.includes("--framing=sebuf") ? "sebuf" : "ssegen";
-  const router = createRouter(createMarketDataServiceRoutes(market, { heartbeatIntervalMs: 50, framing, interceptors: [intercept] }));
+  // Any origin: the browser test (browser_test.py) calls from a page of another origin.
+  const router = createRouter(createMarketDataServiceRoutes(market, { heartbeatIntervalMs: 50, framing, interceptors: [intercept] }), {
+    cors: { allowedOrigins: ["*"], exposedHeaders: ["X-Interop-Method"] },
+  });
   const decoder = new TextDecoder();
   const handle = await serve(
     async (request) => {

@@ -9,8 +9,10 @@ import { MarketDataServiceClient } from "../gen/market/v1/market_data.client.js"
 import type { Quote } from "../gen/market/v1/market_data.js";
 import type { ClientInterceptor, ResponseInfo } from "../gen/market/v1/ssegen_client_runtime.js";
 import { ApiError, StreamInterruptedError } from "../gen/market/v1/ssegen_errors.js";
-import type { ServerInterceptor } from "../gen/market/v1/ssegen_server_runtime.js";
-import { API_KEY, failOnUnhandled, start, waitFor, type Harness, type StartOptions, type Handler } from "./helpers.js";
+import { createMarketDataServiceRoutes } from "../gen/market/v1/market_data.server.js";
+import { serveNode } from "../gen/market/v1/ssegen_node.js";
+import { createRouter, type ServerInterceptor } from "../gen/market/v1/ssegen_server_runtime.js";
+import { API_KEY, failOnUnhandled, handler, start, waitFor, type Harness, type StartOptions, type Handler } from "./helpers.js";
 
 failOnUnhandled();
 
@@ -416,5 +418,67 @@ describe("client", () => {
         },
       );
     }
+  });
+});
+
+describe("the generated Node adapter", () => {
+  test("serveNode serves a router on loopback; a throwing handler gets the generic 500", async () => {
+    const routes = createMarketDataServiceRoutes(handler({ getInstrument: async (request) => ({ symbol: request.symbol ?? "" }) }));
+    const router = createRouter(routes);
+    const node = await serveNode(async (request) => {
+      if (new URL(request.url).pathname === "/explode") throw new Error("adapter " + SECRET);
+      return router(request);
+    });
+    try {
+      const client = new MarketDataServiceClient(node.url, { headers: { "X-API-Key": API_KEY } });
+      assert.equal((await client.getInstrument({ venue: "VENUE_XNAS", symbol: "N" })).symbol, "N");
+      const exploded = await fetch(`${node.url}/explode`);
+      assert.equal(exploded.status, 500);
+      assert.deepEqual(await exploded.json(), { message: "internal server error" });
+    } finally {
+      await node.close();
+    }
+  });
+});
+
+describe("CORS", () => {
+  test("preflights are answered for the routes' methods; answers carry the Access-Control headers", async () => {
+    await withServer(
+      {
+        getInstrument: async (_request, context) => {
+          context.responseHeaders.set("X-Trace", "t-1");
+          return { symbol: "X" };
+        },
+      },
+      async (h) => {
+        const url = `${h.url}/api/v1/venues/VENUE_XNAS/instruments/X`;
+        const preflight = {
+          Origin: "https://app.example.com",
+          "Access-Control-Request-Method": "GET",
+          "Access-Control-Request-Headers": "x-api-key, last-event-id",
+        };
+        const answer = await fetch(url, { method: "OPTIONS", headers: preflight });
+        assert.equal(answer.status, 204);
+        assert.equal(answer.headers.get("Access-Control-Allow-Origin"), "https://app.example.com");
+        assert.equal(answer.headers.get("Access-Control-Allow-Methods"), "GET, HEAD");
+        assert.equal(answer.headers.get("Access-Control-Allow-Headers"), "x-api-key, last-event-id");
+        assert.equal(answer.headers.get("Access-Control-Allow-Credentials"), "true");
+        assert.equal(answer.headers.get("Access-Control-Max-Age"), "600");
+        const actual = await fetch(url, { headers: { Origin: "https://app.example.com", "X-API-Key": API_KEY } });
+        assert.equal(actual.headers.get("Access-Control-Allow-Origin"), "https://app.example.com");
+        assert.equal(actual.headers.get("Access-Control-Expose-Headers"), "X-Trace");
+        await actual.text();
+        const foreign = await fetch(url, { method: "OPTIONS", headers: { ...preflight, Origin: "https://evil.example.com" } });
+        assert.equal(foreign.headers.get("Access-Control-Allow-Origin"), null);
+        const foreignGet = await fetch(url, { headers: { Origin: "https://evil.example.com", "X-API-Key": API_KEY } });
+        assert.equal(foreignGet.headers.get("Access-Control-Allow-Origin"), null);
+        await foreignGet.text();
+      },
+      {
+        router: {
+          cors: { allowedOrigins: ["https://app.example.com"], allowCredentials: true, maxAgeSeconds: 600, exposedHeaders: ["X-Trace"] },
+        },
+      },
+    );
   });
 });

@@ -116,7 +116,9 @@ async def infer_sse_proto_dependencies(
     contents = await Get(DigestContents, Digest, hydrated.snapshot.digest)
     result: Set[Address] = set()
     for file_content in contents:
-        for import_path in parse_proto_imports(file_content.content.decode()):
+        # Import paths are ASCII; a non-UTF-8 byte elsewhere is the generator's to report, with
+        # its line.
+        for import_path in parse_proto_imports(file_content.content.decode(errors="replace")):
             owners = tuple(a for a in mapping.owners(import_path, language) if a != address)
             explicitly_provided.maybe_warn_of_ambiguous_dependency_inference(
                 owners,

@@ -241,7 +241,8 @@ def test_invalid_case_fails_with_its_message(rule_runner: RuleRunner, case: str)
     directory = INVALID_CASES / case
     rule_runner.write_files(
         {
-            str(directory / f"{case}.proto"): (directory / f"{case}.proto").read_text(),
+            # Bytes: a case may hold bytes that are not UTF-8 on purpose.
+            str(directory / f"{case}.proto"): (directory / f"{case}.proto").read_bytes(),
             str(directory / "BUILD"): f"sse_proto_library(name='{case}')\n",
         }
     )
@@ -250,6 +251,36 @@ def test_invalid_case_fails_with_its_message(rule_runner: RuleRunner, case: str)
         generate_openapi(rule_runner, Address(str(directory), target_name=case, generated_name="openapi"))
     message = str(error.value)
     assert f"ssegen could not generate code:\n{expected}\n" in message + "\n"
+
+
+def test_sources_matching_nothing_name_the_target(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"src/protos/empty/BUILD": "sse_proto_library(name='empty', sources=['nothing/*.proto'])\n"})
+    try:
+        with pytest.raises(ExecutionError) as error:
+            generate_openapi(rule_runner, Address("src/protos/empty", target_name="empty", generated_name="openapi"))
+    finally:
+        # The shared workspace must not keep a target that fails every run.
+        rule_runner.write_files({"src/protos/empty/BUILD": ""})
+    message = str(error.value)
+    expected = "src/protos/empty#openapi: `sources` (nothing/*.proto) matches no .proto file.\n    fix: point `sources`"
+    assert expected in message, message
+    assert "usage:" not in message, message
+
+
+def test_message_too_large_for_the_runtime_is_a_located_error(rule_runner: RuleRunner) -> None:
+    fields = "\n".join(f"  string field_{i} = {i};" for i in range(1, 4201))
+    rule_runner.write_files(
+        {
+            "src/protos/wide/wide.proto": f'syntax = "proto3";\npackage wide;\nmessage Wide {{\n{fields}\n}}\n',
+            "src/protos/wide/BUILD": "sse_proto_library(name='wide')\n",
+        }
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate_openapi(rule_runner, Address("src/protos/wide", target_name="wide", generated_name="openapi"))
+    message = str(error.value)
+    assert "src/protos/wide/wide.proto:3:1: error: message wide.Wide: the message has 4200 fields" in message, message
+    assert "fix: split the message" in message
+    assert "Traceback" not in message.split("ssegen could not generate code")[1]
 
 
 def test_invalid_cases_are_present() -> None:

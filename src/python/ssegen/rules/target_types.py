@@ -6,7 +6,7 @@ see two candidate generators for one field.
 """
 from __future__ import annotations
 
-from typing import ClassVar, Dict, Tuple
+from typing import ClassVar, Dict, Sequence, Tuple
 
 from pants.core.target_types import FileSourceField, ResourceSourceField
 from pants.engine.target import (
@@ -14,6 +14,7 @@ from pants.engine.target import (
     BoolField,
     Dependencies,
     DictStringToStringField,
+    InvalidFieldException,
     MultipleSourcesField,
     StringField,
     StringSequenceField,
@@ -22,7 +23,14 @@ from pants.engine.target import (
 )
 from pants.util.strutil import help_text
 
-from ssegen.options import DEFAULT_PATH_STYLES, LANGUAGE_OF, OPENAPI_FORMATS, OPENAPI_VERSIONS, OUTPUTS
+from ssegen.options import (
+    DEFAULT_OUTPUTS,
+    DEFAULT_PATH_STYLES,
+    LANGUAGE_OF,
+    OPENAPI_FORMATS,
+    OPENAPI_VERSIONS,
+    OUTPUTS,
+)
 
 
 class SseProtoSourcesField(MultipleSourcesField):
@@ -38,6 +46,15 @@ class SseProtoSourcesField(MultipleSourcesField):
         statements.
         """
     )
+
+    def validate_resolved_files(self, files: Sequence[str]) -> None:
+        super().validate_resolved_files(files)
+        if not files:
+            # Else the generator would run without files and fail with its usage text.
+            raise InvalidFieldException(
+                f"{self.address}: `{self.alias}` ({', '.join(self.globs)}) matches no .proto file.\n"
+                "    fix: point `sources` at the target's .proto files, or remove the target."
+            )
 
 
 class SseProtoLibrarySourcesField(SseProtoSourcesField):
@@ -81,12 +98,13 @@ class SseProtoDependenciesField(Dependencies):
 
 class SseOutputsField(StringSequenceField):
     alias = "outputs"
-    default = OUTPUTS
+    default = DEFAULT_OUTPUTS
     valid_choices = OUTPUTS
     help = help_text(
         f"""
         Which generators run. Each output lands in the generated target of its language:
-        {", ".join(f"`{o}` in `:name#{LANGUAGE_OF[o]}`" for o in OUTPUTS)}. Default: all.
+        {", ".join(f"`{o}` in `:name#{LANGUAGE_OF[o]}`" for o in OUTPUTS)}. Default: all but
+        `ts_node` (a node:http adapter for the TypeScript server, which needs Node.js).
         """
     )
 

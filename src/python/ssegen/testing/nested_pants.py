@@ -66,6 +66,8 @@ def make_buildroot(dest: Path, projects: Sequence[str]) -> Path:
     # in the repo (the sandbox holds the link's files).
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "harness", "testing")
     shutil.copytree(repo_path("src/python/ssegen"), dest / "src/python/ssegen", ignore=ignore)
+    # pants.toml loads the release backend too.
+    shutil.copytree(repo_path("src/python/ssegen_release"), dest / "src/python/ssegen_release", ignore=ignore)
     bundled = dest / "src/python/ssegen/protos/sebuf"
     if bundled.is_symlink() or bundled.is_file():
         bundled.unlink()

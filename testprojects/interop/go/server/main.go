@@ -295,7 +295,9 @@ func main() {
 	mux := http.NewServeMux()
 	// Heartbeats far below the default so every stream that idles gets some.
 	opts := []marketv1http.ServerOption{marketv1http.WithMux(mux), marketv1http.WithHeartbeatInterval(50 * time.Millisecond),
-		marketv1http.WithInterceptors(intercept)}
+		marketv1http.WithInterceptors(intercept),
+		// Any origin: the browser test (browser_test.py) calls from a page of another origin.
+		marketv1http.WithCORS(marketv1http.CORS{AllowedOrigins: []string{"*"}, ExposedHeaders: []string{"X-Interop-Method"}})}
 	if *framing == "sebuf" {
 		opts = append(opts, marketv1http.WithSebufFraming())
 	}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	marketv1 "example.com/ssegen/testprojects/market_data/gen/marketv1"
 	"example.com/ssegen/testprojects/market_data/gen/marketv1/marketv1http"
@@ -456,5 +457,48 @@ func TestClientInterceptorsAndResponseInfo(t *testing.T) {
 	}
 	if strings.Join(trace, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("trace\n%s\nwant\n%s", strings.Join(trace, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestCORS(t *testing.T) {
+	impl := &market{getInstrument: func(ctx context.Context, _ *marketv1.GetInstrumentRequest) (*marketv1.Instrument, error) {
+		marketv1http.ResponseHeader(ctx).Set("X-Trace", "t-1")
+		return &marketv1.Instrument{Symbol: "X"}, nil
+	}}
+	ts := startServer(t, impl, marketv1http.WithCORS(marketv1http.CORS{
+		AllowedOrigins: []string{"https://app.example.com"}, AllowCredentials: true, MaxAge: 10 * time.Minute,
+		ExposedHeaders: []string{"X-Trace"},
+	}))
+	preflight := map[string]string{
+		"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET",
+		"Access-Control-Request-Headers": "x-api-key, last-event-id",
+	}
+	resp := rawRequest(t, testCtx(t), "OPTIONS", instrumentURL(ts), "", preflight)
+	want := map[string]string{
+		"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Methods": "GET, HEAD",
+		"Access-Control-Allow-Headers": "x-api-key, last-event-id", "Access-Control-Allow-Credentials": "true",
+		"Access-Control-Max-Age": "600",
+	}
+	for k, v := range want {
+		if got := resp.Header.Get(k); got != v {
+			t.Errorf("preflight %s = %q, want %q", k, got, v)
+		}
+	}
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("preflight status %d", resp.StatusCode)
+	}
+	resp = rawRequest(t, testCtx(t), "GET", instrumentURL(ts), "", map[string]string{"Origin": "https://app.example.com", "X-API-Key": apiKey})
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || resp.Header.Get("Access-Control-Expose-Headers") != "X-Trace" {
+		t.Errorf("actual request headers %v", resp.Header)
+	}
+	// Another origin gets no permission, and its preflight no Allow-Origin.
+	preflight["Origin"] = "https://evil.example.com"
+	resp = rawRequest(t, testCtx(t), "OPTIONS", instrumentURL(ts), "", preflight)
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("foreign preflight allowed %q", got)
+	}
+	resp = rawRequest(t, testCtx(t), "GET", instrumentURL(ts), "", map[string]string{"Origin": "https://evil.example.com", "X-API-Key": apiKey})
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("foreign origin allowed %q", got)
 	}
 }

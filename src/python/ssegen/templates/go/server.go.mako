@@ -86,6 +86,7 @@ func WithInterceptors(interceptors ...ServerInterceptor) ServerOption {
 }
 
 type serverConfig struct {
+	cors         *CORS
 	sebufFraming bool
 	mux          *http.ServeMux
 	muxSet       bool
@@ -171,6 +172,9 @@ func (r *registrar) finish() (err error) {
 	for i, pattern := range r.patterns {
 		r.cfg.mux.Handle(pattern, r.handlers[i])
 	}
+	if r.cfg.cors != nil {
+		r.cfg.cors.register(r.cfg.mux, r.patterns)
+	}
 	return nil
 }
 
@@ -223,6 +227,7 @@ func handle[Req any, PReq messagePointer[Req]](r *registrar, route *serverRoute,
 	}
 	cfg := &r.cfg
 	r.add(route.pattern, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		cfg.cors.allow(w.Header(), req)
 		req = withCallState(req)
 		msg := PReq(new(Req))
 		if err := cfg.bind(w, req, b, msg); err != nil {
@@ -975,3 +980,104 @@ func (p *headerProbe) Header() http.Header { return p.header }
 func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
 
 func (p *headerProbe) WriteHeader(status int) { p.status = status }
+
+// CORS lets browser pages of other origins call the routes: WithCORS answers their preflight
+// requests (OPTIONS) and adds the Access-Control headers to every answer.
+type CORS struct {
+	// AllowedOrigins are origins such as "https://app.example.com"; "*" allows any origin.
+	AllowedOrigins []string
+	// AllowCredentials lets pages send cookies and HTTP authentication (then "*" answers with
+	// the request's origin, as browsers require).
+	AllowCredentials bool
+	// MaxAge is how long a browser may cache a preflight answer (0: the browser's default).
+	MaxAge time.Duration
+	// ExposedHeaders are the response headers a page may read besides the CORS-safelisted ones,
+	// e.g. those set with ResponseHeader.
+	ExposedHeaders []string
+}
+
+// WithCORS enables CORS; see CORS. Preflights may ask for any request header (the routes'
+// declared headers, Content-Type, Last-Event-ID...), as the routes check their own headers.
+func WithCORS(c CORS) ServerOption {
+	return func(cfg *serverConfig) { cfg.cors = &c }
+}
+
+// allowedOrigin returns the Access-Control-Allow-Origin value for the request, or "".
+func (c *CORS) allowedOrigin(r *http.Request) string {
+	origin := r.Header.Get("Origin")
+	if c == nil || origin == "" {
+		return ""
+	}
+	for _, allowed := range c.AllowedOrigins {
+		if allowed == origin {
+			return origin
+		}
+		if allowed == "*" {
+			if c.AllowCredentials {
+				return origin
+			}
+			return "*"
+		}
+	}
+	return ""
+}
+
+// allow adds the headers of an actual (not preflight) cross-origin request.
+func (c *CORS) allow(h http.Header, r *http.Request) {
+	if c == nil {
+		return
+	}
+	h.Add("Vary", "Origin")
+	origin := c.allowedOrigin(r)
+	if origin == "" {
+		return
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	if c.AllowCredentials {
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
+	if len(c.ExposedHeaders) > 0 {
+		h.Set("Access-Control-Expose-Headers", strings.Join(c.ExposedHeaders, ", "))
+	}
+}
+
+// register adds an OPTIONS route for every path of patterns, answering preflights with the
+// verbs of that path.
+func (c *CORS) register(mux *http.ServeMux, patterns []string) {
+	var paths []string
+	verbs := map[string][]string{}
+	for _, pattern := range patterns {
+		verb, path, _ := strings.Cut(pattern, " ")
+		if _, seen := verbs[path]; !seen {
+			paths = append(paths, path)
+		}
+		verbs[path] = append(verbs[path], verb)
+		if verb == http.MethodGet {
+			verbs[path] = append(verbs[path], http.MethodHead)
+		}
+	}
+	for _, path := range paths {
+		methods := strings.Join(verbs[path], ", ")
+		mux.HandleFunc(http.MethodOptions+" "+path, func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Add("Vary", "Origin")
+			h.Add("Vary", "Access-Control-Request-Method")
+			h.Add("Vary", "Access-Control-Request-Headers")
+			h.Set("Allow", methods+", OPTIONS")
+			if origin := c.allowedOrigin(r); origin != "" && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Set("Access-Control-Allow-Methods", methods)
+				if requested := r.Header.Get("Access-Control-Request-Headers"); requested != "" {
+					h.Set("Access-Control-Allow-Headers", requested)
+				}
+				if c.AllowCredentials {
+					h.Set("Access-Control-Allow-Credentials", "true")
+				}
+				if c.MaxAge > 0 {
+					h.Set("Access-Control-Max-Age", strconv.FormatInt(int64(c.MaxAge/time.Second), 10))
+				}
+			}
+			w.WriteHeader(http.StatusNoContent)
+		})
+	}
+}

@@ -83,6 +83,24 @@ export interface ServerOptions {
 export interface RouterOptions {
   /** A path prefix the routes are mounted under, e.g. "/v2". */
   prefix?: string;
+  /** Lets browser pages of other origins call the routes; see CorsOptions. */
+  cors?: CorsOptions;
+}
+
+/**
+ * CORS: preflight requests (OPTIONS) are answered for every route path, and every answer gets the
+ * Access-Control headers. Preflights may ask for any request header (declared headers,
+ * Content-Type, Last-Event-ID...), as the routes check their own headers.
+ */
+export interface CorsOptions {
+  /** Origins such as "https://app.example.com"; "*" allows any origin. */
+  allowedOrigins: readonly string[];
+  /** Lets pages send cookies and HTTP authentication ("*" then answers with the request's origin). */
+  allowCredentials?: boolean;
+  /** Seconds a browser may cache a preflight answer. */
+  maxAgeSeconds?: number;
+  /** Response headers pages may read besides the CORS-safelisted ones (e.g. responseHeaders'). */
+  exposedHeaders?: readonly string[];
 }
 
 /** A stream item with an event name and/or id; make one with serverEvent(). */
@@ -243,7 +261,7 @@ export function createRouter(
   const trimmed = (options.prefix ?? "").replace(/\/+$/, "");
   const prefix = trimmed === "" || trimmed.startsWith("/") ? trimmed : "/" + trimmed;
   const table = routes.map((route) => ({ route, template: parseTemplate(route.path) }));
-  return async (request) => {
+  const dispatch = async (request: Request): Promise<Response> => {
     const pathname = new URL(request.url).pathname;
     if (prefix !== "" && pathname !== prefix && !pathname.startsWith(prefix + "/")) {
       return notFound(request.method, pathname);
@@ -280,6 +298,53 @@ export function createRouter(
     }
     return notFound(request.method, pathname);
   };
+  const cors = options.cors;
+  return cors === undefined ? dispatch : (request) => withCors(request, dispatch, cors);
+}
+
+// Answers a preflight from the 405 the router gives OPTIONS (its Allow header lists the path's
+// methods), and adds the CORS headers to every other answer.
+async function withCors(request: Request, dispatch: (request: Request) => Promise<Response>, cors: CorsOptions): Promise<Response> {
+  const origin = allowedOrigin(request, cors);
+  const preflight = request.method === "OPTIONS" && request.headers.get("Access-Control-Request-Method") !== null;
+  const response = await dispatch(request);
+  const headers = new Headers(response.headers);
+  headers.append("Vary", "Origin");
+  if (preflight && response.status === 405) {
+    const methods = headers.get("Allow") ?? "";
+    headers.delete("Content-Type");
+    headers.set("Allow", methods + ", OPTIONS");
+    headers.append("Vary", "Access-Control-Request-Method");
+    headers.append("Vary", "Access-Control-Request-Headers");
+    if (origin !== undefined) {
+      headers.set("Access-Control-Allow-Origin", origin);
+      headers.set("Access-Control-Allow-Methods", methods);
+      const requested = request.headers.get("Access-Control-Request-Headers");
+      if (requested !== null) headers.set("Access-Control-Allow-Headers", requested);
+      if (cors.allowCredentials === true) headers.set("Access-Control-Allow-Credentials", "true");
+      if (cors.maxAgeSeconds !== undefined) headers.set("Access-Control-Max-Age", String(cors.maxAgeSeconds));
+    }
+    await response.body?.cancel().catch(() => {});
+    return new Response(null, { status: 204, headers });
+  }
+  if (origin !== undefined) {
+    headers.set("Access-Control-Allow-Origin", origin);
+    if (cors.allowCredentials === true) headers.set("Access-Control-Allow-Credentials", "true");
+    if (cors.exposedHeaders !== undefined && cors.exposedHeaders.length > 0) {
+      headers.set("Access-Control-Expose-Headers", cors.exposedHeaders.join(", "));
+    }
+  }
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+function allowedOrigin(request: Request, cors: CorsOptions): string | undefined {
+  const origin = request.headers.get("Origin");
+  if (origin === null) return undefined;
+  for (const allowed of cors.allowedOrigins) {
+    if (allowed === origin) return origin;
+    if (allowed === "*") return cors.allowCredentials === true ? origin : "*";
+  }
+  return undefined;
 }
 
 // Paths ---------------------------------------------------------------------------------------------
