@@ -41,14 +41,25 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Set
+from typing import Dict, Iterator, NamedTuple, Optional, Sequence
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
-from ssegen.testing import PANTS_BOOTSTRAP_ENV, repo_path, run_checked
+from ssegen.testing import nested_pants
+from ssegen.testing.go_tools import built_once, go_env
+from ssegen.testing.nested_pants import (
+    GENERATOR,
+    HIT_LOCALLY,
+    HIT_REMOTELY,
+    TOOL_PEX,
+    Caches,
+    NestedRun,
+    Process,
+    assert_same_export,
+    run,
+)
 
 # The REAPI cache server. The module proxy refuses bazel-remote's /v2 module path (and its version
 # lists) but serves this v1 release, which speaks the REAPI v2 gRPC services Pants uses:
@@ -56,10 +67,6 @@ from ssegen.testing import PANTS_BOOTSTRAP_ENV, repo_path, run_checked
 BAZEL_REMOTE_MODULE = "github.com/buchgr/bazel-remote"
 BAZEL_REMOTE_VERSION = "v1.3.3"
 INSTANCE_NAME = "ssegen-harness"
-
-GENERATOR = "Generate with ssegen from "
-TOOL_PEX = "Building ssegen.pex"
-RAN, HIT_LOCALLY, HIT_REMOTELY = "Ran", "HitLocally", "HitRemotely"
 
 MARKET_DATA = "testprojects/market_data/proto"
 MULTI_PACKAGE = "testprojects/multi_package/proto"
@@ -85,74 +92,32 @@ GO_BUILD_TIMEOUT_S = 600
 SERVER_START_TIMEOUT_S = 30
 PANTS_TIMEOUT_S = 420
 
-# What the nested ./pants may see of this environment: enough to find the bootstrap in ~/.cache and
-# the interpreters, nothing that configures Pants itself.
-PASSED_ENV = (
-    *PANTS_BOOTSTRAP_ENV,
-    "PANTS_PYTHON",
-    "SSEGEN_CACHE_DIR",
-    "XDG_CACHE_HOME",
-    "LANG",
-    "LC_ALL",
-)
-
-
-def run(args: Sequence[str], cwd: Path, timeout: int, env: Dict[str, str], what: str) -> str:
-    """Runs a command; on failure, fails the test with everything it printed."""
-    if shutil.which(args[0], path=env.get("PATH")) is None and not Path(cwd, args[0]).is_file():
-        pytest.fail(f"`{args[0]}` is not on PATH; {what} needs it", pytrace=False)
-    return run_checked(args, cwd, timeout, env, context=what)
-
-
 # --- The cache server -------------------------------------------------------------------------
-
-
-def go_env() -> Dict[str, str]:
-    env = dict(os.environ)
-    # Never fetch another toolchain because of a go line, and keep VCS stamping out of temp dirs.
-    env.setdefault("GOTOOLCHAIN", "local")
-    env["GOFLAGS"] = (env.get("GOFLAGS", "") + " -buildvcs=false").strip()
-    return env
 
 
 def bazel_remote() -> Path:
     """bazel-remote at BAZEL_REMOTE_VERSION, built once into $HOME/.cache/ssegen-go."""
-    home = Path(os.environ.get("HOME") or Path.home())
-    cache = home / ".cache" / "ssegen-go"
-    binary = cache / f"bazel-remote-{BAZEL_REMOTE_VERSION}" / "bazel-remote"
-    if binary.is_file():
-        return binary
-    start = time.monotonic()
-    cache.mkdir(parents=True, exist_ok=True)
-    # Built in a private folder, then renamed into place, so concurrent runs never see half a binary.
-    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=cache))
+    return built_once(f"bazel-remote-{BAZEL_REMOTE_VERSION}", _build_bazel_remote) / "bazel-remote"
+
+
+def _build_bazel_remote(staging: Path) -> None:
     what = f"building bazel-remote {BAZEL_REMOTE_VERSION} from the Go module proxy"
-    try:
-        env = go_env()
-        # `go install module@version` wants the module's version list (for deprecation notices),
-        # which the proxy refuses; as the dependency of a throwaway module it needs the release only.
-        module = f"{BAZEL_REMOTE_MODULE}@{BAZEL_REMOTE_VERSION}"
-        info = json.loads(run(["go", "mod", "download", "-json", module], staging, GO_BUILD_TIMEOUT_S, env, what))
-        (staging / "go.mod").write_text(
-            f"module ssegen.test/cacheserver\n\ngo 1.22\n\nrequire {BAZEL_REMOTE_MODULE} {BAZEL_REMOTE_VERSION}\n",
-            encoding="utf-8",
-        )
-        # The checksum database has no entry for one of its dependencies (go-grpc-compression
-        # v1.1.4). The release's own go.sum, which the database vouches for as part of the release,
-        # holds the hashes of all of them, so go verifies every download against that instead.
-        shutil.copyfile(Path(info["Dir"]) / "go.sum", staging / "go.sum")
-        os.chmod(staging / "go.sum", 0o644)
-        run(["go", "build", "-mod=mod", "-o", str(staging / "bazel-remote"), BAZEL_REMOTE_MODULE], staging,
-            GO_BUILD_TIMEOUT_S, env, what)
-        try:
-            staging.rename(binary.parent)
-        except OSError:
-            if not binary.is_file():  # not another run's finished build: a real problem
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    print(f"built bazel-remote {BAZEL_REMOTE_VERSION}: {time.monotonic() - start:.1f}s")
-    return binary
+    env = go_env()
+    # `go install module@version` wants the module's version list (for deprecation notices),
+    # which the proxy refuses; as the dependency of a throwaway module it needs the release only.
+    module = f"{BAZEL_REMOTE_MODULE}@{BAZEL_REMOTE_VERSION}"
+    info = json.loads(run(["go", "mod", "download", "-json", module], staging, GO_BUILD_TIMEOUT_S, env, what))
+    (staging / "go.mod").write_text(
+        f"module ssegen.test/cacheserver\n\ngo 1.22\n\nrequire {BAZEL_REMOTE_MODULE} {BAZEL_REMOTE_VERSION}\n",
+        encoding="utf-8",
+    )
+    # The checksum database has no entry for one of its dependencies (go-grpc-compression
+    # v1.1.4). The release's own go.sum, which the database vouches for as part of the release,
+    # holds the hashes of all of them, so go verifies every download against that instead.
+    shutil.copyfile(Path(info["Dir"]) / "go.sum", staging / "go.sum")
+    os.chmod(staging / "go.sum", 0o644)
+    run(["go", "build", "-mod=mod", "-o", str(staging / "bazel-remote"), BAZEL_REMOTE_MODULE], staging,
+        GO_BUILD_TIMEOUT_S, env, what)
 
 
 def free_port() -> int:
@@ -230,135 +195,21 @@ def start_server(binary: Path, storage: Path) -> CacheServer:
 
 
 def make_buildroot(dest: Path) -> Path:
-    """A build root holding what a nested ./pants needs to generate the PROJECTS' code."""
-    dest.mkdir(parents=True)
-    for relative in ("pants", "pants.toml", "3rdparty/python/constraints.txt"):
-        (dest / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(repo_path(relative), dest / relative)
-    os.chmod(dest / "pants", 0o755)
-    # The plugin (rules/) and the generator, whose bundled protos are a link to src/protos/sebuf as
-    # in the repo (the sandbox holds the link's files).
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "harness", "testing")
-    shutil.copytree(repo_path("src/python/ssegen"), dest / "src/python/ssegen", ignore=ignore)
-    # pants.toml loads the release backend too.
-    shutil.copytree(repo_path("src/python/ssegen_release"), dest / "src/python/ssegen_release", ignore=ignore)
-    bundled = dest / "src/python/ssegen/protos/sebuf"
-    if bundled.is_symlink() or bundled.is_file():
-        bundled.unlink()
-    elif bundled.is_dir():
-        shutil.rmtree(bundled)
-    shutil.copytree(repo_path("src/protos/sebuf"), dest / "src/protos/sebuf")
-    bundled.symlink_to(Path("..", "..", "..", "protos", "sebuf"))
-    for project in PROJECTS:
-        shutil.copytree(repo_path(project), dest / project)
-        assert list((dest / project).rglob("BUILD")), f"no BUILD files under {project}: see testprojects:build_files"
-        assert list((dest / project).rglob("*.proto")), f"no protos under {project}"
-    return dest
-
-
-@dataclass(frozen=True)
-class Caches:
-    """A machine's caches: Pants' local store (process results and files) and named caches."""
-
-    root: Path
-
-    @property
-    def store(self) -> Path:
-        return self.root / "lmdb_store"
-
-    @property
-    def named(self) -> Path:
-        return self.root / "named_caches"
-
-
-class Process(NamedTuple):
-    description: str
-    source: str  # Ran, HitLocally or HitRemotely
-
-
-@dataclass(repr=False)
-class NestedRun:
-    label: str
-    processes: List[Process]
-    local_runs: Set[str]  # descriptions of run_local_process workunits
-    exported: Dict[str, bytes]  # dist/codegen: path -> content
-
-    def __repr__(self) -> str:  # pytest prints arguments of failed asserts: not every exported file
-        return f"NestedRun({self.label!r})"
-
-    def matching(self, prefix: str, contains: str = "") -> List[Process]:
-        return [p for p in self.processes if p.description.startswith(prefix) and contains in p.description]
-
-    def one(self, prefix: str, contains: str = "") -> Process:
-        found = self.matching(prefix, contains)
-        assert len(found) == 1, (
-            f"{self.label}: expected one process '{prefix}...{contains}', found {len(found)}\n{self.summary()}"
-        )
-        return found[0]
-
-    def ran(self, process: Process) -> bool:
-        """Whether the process executed here: Pants says so, or a local execution was recorded."""
-        return process.source == RAN or process.description in self.local_runs
-
-    def summary(self) -> str:
-        lines = [
-            f"  {p.source}{' (run_local_process seen)' if p.description in self.local_runs else ''}: {p.description}"
-            for p in self.processes
-            if p.description.startswith((GENERATOR, TOOL_PEX))
-        ]
-        return f"ssegen processes of {self.label}:\n" + ("\n".join(lines) or "  (none)")
-
-
-def nested_env() -> Dict[str, str]:
-    return {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+    return nested_pants.make_buildroot(dest, PROJECTS)
 
 
 def pants(root: Path, caches: Caches, specs: Sequence[str], label: str, server: Optional[CacheServer]) -> NestedRun:
-    """`./pants export-codegen specs` in `root` with the given caches: what it did and wrote."""
-    shutil.rmtree(root / "dist", ignore_errors=True)
-    caches.root.mkdir(parents=True, exist_ok=True)
-    workunits = Path(tempfile.mkdtemp(prefix="workunits-", dir=caches.root))
-    argv = [
-        "./pants",
-        "--no-pantsd",
-        "--no-pantsrc",
-        f"--local-store-dir={caches.store}",
-        f"--named-caches-dir={caches.named}",
-        "--backend-packages=+['pants.backend.experimental.tools.workunit_logger']",
-        "--workunit-logger-enabled",
-        f"--workunit-logger-logdir={workunits}",
-        # Process workunits are at debug level (ssegen's generator is a debug-level process).
-        "--streaming-workunits-level=debug",
-    ]
+    """`./pants export-codegen specs` in `root` with the given caches, reading and writing the
+    remote cache if there is a server."""
+    flags = []
     if server is not None:
-        argv += [
+        flags = [
             f"--remote-store-address={server.address}",
             f"--remote-instance-name={INSTANCE_NAME}",
             "--remote-cache-read",
             "--remote-cache-write",
         ]
-    argv += ["export-codegen", *specs]
-    start = time.monotonic()
-    output = run(argv, root, PANTS_TIMEOUT_S, nested_env(), f"nested Pants ({label})")
-    elapsed = time.monotonic() - start
-    logs = sorted(workunits.glob("*.json"))
-    assert len(logs) == 1, f"{label}: expected one workunit log in {workunits}, found {logs}\n{output}"
-    processes, local_runs = [], set()
-    for workunit in json.loads(logs[0].read_text(encoding="utf-8")):
-        if workunit["name"] == "process" and "definition" in workunit.get("metadata", {}):
-            metadata = workunit["metadata"]
-            description = json.loads(metadata["definition"])["description"]
-            processes.append(Process(description, metadata.get("source", "")))
-        elif workunit["name"] == "run_local_process":
-            local_runs.add(workunit.get("description") or "")
-    dist = root / "dist" / "codegen"
-    exported = {p.relative_to(dist).as_posix(): p.read_bytes() for p in sorted(dist.rglob("*")) if p.is_file()}
-    assert exported, f"{label}: export-codegen wrote nothing under {dist}\n{output}"
-    nested = NestedRun(label, processes, local_runs, exported)
-    # For the record (pytest -s): what the run cost and where ssegen's results came from.
-    sources = Counter(p.source for p in processes if p.description.startswith((GENERATOR, TOOL_PEX)))
-    print(f"{label}: {elapsed:.1f}s; ssegen processes: {', '.join(f'{n} {s}' for s, n in sorted(sources.items()))}")
-    return nested
+    return nested_pants.pants_export(root, caches, specs, label, flags, PANTS_TIMEOUT_S)
 
 
 def assert_served_from_remote(run: NestedRun, process: Process) -> None:
@@ -366,15 +217,6 @@ def assert_served_from_remote(run: NestedRun, process: Process) -> None:
         f"{run.label}: expected '{process.description}' to be served from the remote cache (source "
         f"{HIT_REMOTELY}, no local execution), but its source is {process.source}"
         f"{' and a local execution was recorded' if process.description in run.local_runs else ''}.\n{run.summary()}"
-    )
-
-
-def assert_same_export(run: NestedRun, reference: NestedRun) -> None:
-    paths = set(run.exported) | set(reference.exported)
-    differing = sorted(path for path in paths if run.exported.get(path) != reference.exported.get(path))
-    assert not differing, (
-        f"the export of {run.label} differs from that of {reference.label} in {len(differing)} files:\n  "
-        + "\n  ".join(differing[:20])
     )
 
 

@@ -14,9 +14,11 @@ from pants.backend.python.util_rules import pex
 from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
 from pants.backend.python.util_rules.pex import PexRequest, VenvPex, VenvPexProcess
 from pants.backend.python.util_rules.pex_requirements import PexRequirements
+from pants.core.util_rules.environments import EnvironmentNameRequest
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.core.util_rules.stripped_source_files import StrippedSourceFiles
 from pants.engine.addresses import Address
+from pants.engine.environment import EnvironmentName
 from pants.engine.fs import AddPrefix, CreateDigest, Digest, DigestSubset, FileContent, PathGlobs, RemovePrefix, Snapshot
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
@@ -126,8 +128,29 @@ class SsegenRunResult:
     output: Digest  # <output name>/<import path dir>/<file>
 
 
+@dataclass(frozen=True)
+class _SsegenProcessRequest:
+    """A generator run in the environment the rule graph is in (see run_ssegen)."""
+
+    run: SsegenRunRequest
+
+
 @rule(desc="Generate with ssegen", level=LogLevel.DEBUG)
-async def run_ssegen(request: SsegenRunRequest, tool: SsegenTool) -> SsegenRunResult:
+async def run_ssegen(request: SsegenRunRequest, subsystem: SsegenSubsystem) -> SsegenRunResult:
+    if subsystem.environment is None:
+        return await Get(SsegenRunResult, _SsegenProcessRequest(request))
+    # The tool PEX and the generator process both run in the chosen environment: the PEX's
+    # interpreter is the one that environment finds.
+    environment = await Get(
+        EnvironmentName,
+        EnvironmentNameRequest(subsystem.environment, description_of_origin="the option `[ssegen].environment`"),
+    )
+    return await Get(SsegenRunResult, {_SsegenProcessRequest(request): _SsegenProcessRequest, environment: EnvironmentName})
+
+
+@rule(desc="Generate with ssegen", level=LogLevel.DEBUG)
+async def run_ssegen_process(process: _SsegenProcessRequest, tool: SsegenTool) -> SsegenRunResult:
+    request = process.run
     result = await Get(
         FallibleProcessResult,
         VenvPexProcess(
@@ -144,7 +167,7 @@ async def run_ssegen(request: SsegenRunRequest, tool: SsegenTool) -> SsegenRunRe
         raise SsegenGenerationFailed(f"ssegen could not generate code:\n{message}")
     warnings = result.stderr.decode(errors="replace").strip()
     if warnings:
-        logger.warning(_to_repo_paths(warnings, request.repo_paths))
+        logger.warning(to_source_paths(warnings, request.repo_paths))
     return SsegenRunResult(await Get(Digest, RemovePrefix(result.output_digest, _OUT)))
 
 

@@ -69,3 +69,15 @@ class SsegenSubsystem(Subsystem):
             """
         ),
     )
+    environment = StrOption(
+        default=None,
+        help=help_text(
+            """
+            The environment (a name from `[environments-preview].names`) that the generator and
+            its tool PEX run in, instead of the environment of whatever needs the generated code.
+            Name a `remote_environment` to send only ssegen's codegen to remote execution
+            (`--remote-execution` on) while every other process stays in its own environment:
+            see docs/remote-execution.md.
+            """
+        ),
+    )

@@ -1,0 +1,48 @@
+"""Go programs the harnesses build from the Go module proxy, once per machine, into
+$HOME/.cache/ssegen-go (the servers behind the remote cache and remote execution tests)."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Dict
+
+
+def go_cache() -> Path:
+    return Path(os.environ.get("HOME") or Path.home()) / ".cache" / "ssegen-go"
+
+
+def go_env() -> Dict[str, str]:
+    env = dict(os.environ)
+    # Never fetch another toolchain because of a go line, and keep VCS stamping out of temp dirs.
+    env.setdefault("GOTOOLCHAIN", "local")
+    env["GOFLAGS"] = (env.get("GOFLAGS", "") + " -buildvcs=false").strip()
+    return env
+
+
+def built_once(name: str, build: Callable[[Path], None]) -> Path:
+    """The folder go_cache()/name, which `build(staging)` fills the first time.
+
+    The build writes into a private staging folder that is then renamed into place, so concurrent
+    runs never see half a build, and a failed build leaves nothing behind."""
+    cache = go_cache()
+    done = cache / name
+    if done.is_dir():
+        return done
+    start = time.monotonic()
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=cache))
+    try:
+        build(staging)
+        try:
+            staging.rename(done)
+        except OSError:
+            if not done.is_dir():  # not another run's finished build: a real problem
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    # For the record (pytest -s): what the cold build cost.
+    print(f"built {name}: {time.monotonic() - start:.1f}s")
+    return done
