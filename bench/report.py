@@ -96,14 +96,11 @@ class Report:
             route = big["phase route check cpu"]["median"]
             growth = cli / mid["cli cpu"]["median"]
             self.add(
-                f"At 5,000 RPCs the route check (pairwise, being replaced under issue 11) takes {route:.2f} s of",
-                f"the {cli:.2f} s; without it ssegen would need {cli - route:.2f} s, "
-                f"{(cli - route) / sebuf:.2f}× sebuf. The 5,000-RPC run costs {growth:.1f}× the 500-RPC run, the",
-                "route check being the only part that grows faster than the API (the other phases grow about",
-                "10× from 500 to 5,000 RPCs); issue 11's indexed route check, not on main at this run, reports",
-                "0.25 s for 5,100 routes.", "")
+                f"At 5,000 RPCs the route check (indexed by verb and literal segments) takes {route:.2f} s of",
+                f"the {cli:.2f} s. The 5,000-RPC run costs {growth:.1f}× the 500-RPC run; the OpenAPI",
+                "documents, written for every service, are the largest phase.", "")
             self.target("codegen CPU at 5,000 RPCs ≤ 0.7× sebuf", f"{cli / sebuf:.2f}× ({cli:.2f} s, {cli / 5:.2f} ms/RPC; "
-                        f"{(cli - route) / sebuf:.2f}× without the quadratic route check)", cli / sebuf <= 0.7)
+                        f"route check {route:.2f} s)", cli / sebuf <= 0.7)
             self.target("5,000-RPC run within 11× the 500-RPC run", f"{growth:.1f}×", growth <= 11)
 
     def pants(self) -> None:
