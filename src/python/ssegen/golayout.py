@@ -84,6 +84,13 @@ _GO_PACKAGE_OPTION = re.compile(r"""^\s*option\s+go_package\s*=\s*(?:"([^"]*)"|'
 _SERVICE = re.compile(r"^\s*service\s+\w+\s*\{", re.MULTILINE)
 
 
+def _options_of(proto_source: str):
+    """(go_package option, proto package) of a proto file's text; "" for each one it lacks."""
+    match = _GO_PACKAGE_OPTION.search(proto_source)
+    package = _PACKAGE_STATEMENT.search(proto_source)
+    return ((match.group(1) or match.group(2)) if match else ""), (package.group(1) if package else "")
+
+
 def generated_go_package(
     proto_source: str, proto_path: str = "", prefix: str = "", overrides: Mapping[str, str] = {}
 ) -> Optional[GoPackage]:
@@ -92,9 +99,16 @@ def generated_go_package(
     reports that)."""
     if not _SERVICE.search(proto_source):
         return None
-    match = _GO_PACKAGE_OPTION.search(proto_source)
-    package = _PACKAGE_STATEMENT.search(proto_source)
-    option = (match.group(1) or match.group(2)) if match else ""
-    return parse_go_package(
-        effective_go_package(proto_path, package.group(1) if package else "", option, prefix, overrides)
-    )
+    option, package = _options_of(proto_source)
+    return parse_go_package(effective_go_package(proto_path, package, option, prefix, overrides))
+
+
+def remapped_go_package(
+    proto_source: str, proto_path: str, prefix: str = "", overrides: Mapping[str, str] = {}
+) -> str:
+    """The go_package that the prefix or an override gives a file in place of its own option (for
+    protoc-gen-go's `M<file>=` flag); "" when the file keeps its option, or has none and no prefix
+    applies."""
+    option, package = _options_of(proto_source)
+    effective = effective_go_package(proto_path, package, option, prefix, overrides)
+    return effective if effective != option else ""

@@ -3,11 +3,17 @@ from ssegen.rules import dependency_inference
 from ssegen.rules import rules as codegen_rules
 from ssegen.rules import tailor
 from ssegen.rules.subsystem import SsegenSubsystem
-from ssegen.rules.target_types import SseProtoGoTarget, SseProtoLibraryTarget, SseProtoOpenApiTarget, SseProtoTsTarget
+from ssegen.rules.target_types import (
+    SseProtoGoMessagesTarget,
+    SseProtoGoTarget,
+    SseProtoLibraryTarget,
+    SseProtoOpenApiTarget,
+    SseProtoTsTarget,
+)
 
 
 def target_types():
-    return [SseProtoLibraryTarget, SseProtoGoTarget, SseProtoTsTarget, SseProtoOpenApiTarget]
+    return [SseProtoLibraryTarget, SseProtoGoTarget, SseProtoGoMessagesTarget, SseProtoTsTarget, SseProtoOpenApiTarget]
 
 
 def rules():

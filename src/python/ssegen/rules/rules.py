@@ -49,6 +49,7 @@ from ssegen.rules.target_types import (
     SseOpenApiInputField,
     SseOpenApiSourcesField,
     SseOutputsField,
+    SseProtoGoMessagesTarget,
     SseProtoLibrarySourcesField,
     SseProtoLibraryTarget,
     SseProtoSourcesField,
@@ -241,6 +242,10 @@ async def generate_language(request: GenerateSourcesRequest, language: str, subs
     return GeneratedSources(await Get(Snapshot, Digest, output))
 
 
+# The target each generated name (`:name#<key>`) is of.
+GENERATED_TARGETS = {**LANGUAGE_TARGETS, "go_messages": SseProtoGoMessagesTarget}
+
+
 # Languages whose output paths follow the proto files, so two targets generating from one file
 # write the same files. (OpenAPI documents follow services and options: a bundle next to
 # per-service documents is legitimate.)
@@ -297,12 +302,21 @@ class GenerateSseProtoLibraryTargets(GenerateTargetsRequest):
 
 @rule(desc="Generate the language targets of sse_proto_library", level=LogLevel.DEBUG)
 async def generate_sse_proto_library_targets(
-    request: GenerateSseProtoLibraryTargets, union_membership: UnionMembership
+    request: GenerateSseProtoLibraryTargets, union_membership: UnionMembership, subsystem: SsegenSubsystem
 ) -> GeneratedTargets:
     generator = request.generator
     targets = []
-    for language in languages_of(generator[SseOutputsField].value or ()):
-        cls = LANGUAGE_TARGETS[language]
+    languages = languages_of(generator[SseOutputsField].value or ())
+    # Moved fields are only in the template. With a prefix or overrides, protoc-gen-go's messages
+    # of the files they apply to are built by ssegen's Go backend (`#go_messages`).
+    prefix = request.template.get(SseGoPackagePrefixField.alias)
+    remaps_go_packages = (subsystem.go_package_prefix if prefix is None else prefix) or request.template.get(
+        SseGoPackageOverridesField.alias
+    )
+    if "go" in languages and remaps_go_packages:
+        languages += ("go_messages",)
+    for language in languages:
+        cls = GENERATED_TARGETS[language]
         # The template holds every field given to the library; each target takes the ones it has.
         aliases = {f.alias for f in cls.class_field_types(union_membership)}
         fields = {alias: value for alias, value in request.template.items() if alias in aliases}

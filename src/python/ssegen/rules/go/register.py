@@ -7,7 +7,7 @@ Needs `pants.backend.experimental.go` (and, for the message types the generated 
 from pants.backend.go.target_types import GoOwningGoModAddressField
 
 from ssegen.rules.go import rules as go_rules
-from ssegen.rules.target_types import SseProtoGoTarget, SseProtoLibraryTarget
+from ssegen.rules.target_types import SseProtoGoMessagesTarget, SseProtoGoTarget, SseProtoLibraryTarget
 
 
 def rules():
@@ -16,4 +16,5 @@ def rules():
         # Fields registered on a target generator are copied into the targets it generates.
         SseProtoLibraryTarget.register_plugin_field(GoOwningGoModAddressField),
         SseProtoGoTarget.register_plugin_field(GoOwningGoModAddressField),
+        SseProtoGoMessagesTarget.register_plugin_field(GoOwningGoModAddressField),
     ]

@@ -210,3 +210,54 @@ def test_go_package_prefix_and_overrides_give_the_import_paths(rule_runner: Rule
     assert mapping.address_to_import_path[API] == "example.com/shop/gen/shop/v1/shopv1http"
     stock_api = Address("protos/stock/v2", target_name="api", generated_name="go")
     assert mapping.address_to_import_path[stock_api] == "example.com/shop/stock/stockpbhttp"
+    # protoc-gen-go's messages of the remapped files are ssegen's to build, at the same go_package.
+    assert mapping.address_to_import_path[API_MESSAGES] == "example.com/shop/gen/shop/v1"
+    stock_messages = Address("protos/stock/v2", target_name="api", generated_name="go_messages")
+    assert mapping.address_to_import_path[stock_messages] == "example.com/shop/stock"
+
+
+API_MESSAGES = Address("protos/shop/v1", target_name="api", generated_name="go_messages")
+
+
+def test_messages_of_a_proto_without_go_package_are_generated_at_the_prefixed_import_path(rule_runner: RuleRunner) -> None:
+    no_option = api_proto("shop.v1", "", "ShopService").replace('option go_package = "";\n', "")
+    fallible = setup_build(
+        rule_runner,
+        {
+            "protos/shop/v1/shop.proto": no_option,
+            "protos/shop/v1/BUILD": "sse_proto_library(name='api', go_package_prefix='example.com/shop/gen')\n",
+        },
+        API,
+    )
+    assert fallible.request is not None, fallible.stderr
+    (messages,) = [d for d in fallible.request.direct_dependencies if d.import_path == "example.com/shop/gen/shop/v1"]
+    assert messages.pkg_name == "shopv1"
+    assert messages.go_files == ("shop.pb.go",)
+    # The messages import the annotations' Go package (protoc-gen-go imports every dependency).
+    assert "github.com/SebastienMelki/sebuf/http" in {d.import_path for d in messages.direct_dependencies}
+
+
+def test_without_the_prefix_no_target_provides_the_messages(rule_runner: RuleRunner) -> None:
+    no_option = api_proto("shop.v1", "", "ShopService").replace('option go_package = "";\n', "")
+    rule_runner.write_files({
+        "BUILD": "go_mod(name='mod')\n", "go.mod": GO_MOD, "go.sum": GO_SUM, **annotation_protos(),
+        "protos/shop/v1/shop.proto": no_option,
+        "protos/shop/v1/BUILD": "sse_proto_library(name='api')\n",
+    })
+    mapping = rule_runner.request(GoModuleImportPathsMapping, [GoImportPathMappingRequest(Address("", target_name="mod"))])
+    assert API_MESSAGES not in mapping.address_to_import_path
+    assert "example.com/shop/gen/shop/v1" not in mapping.mapping
+
+
+def test_files_with_their_own_go_package_keep_the_protobuf_backends_messages(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({
+        "BUILD": "go_mod(name='mod')\n", "go.mod": GO_MOD, "go.sum": GO_SUM, **annotation_protos(),
+        "protos/shop/v1/shop.proto": api_proto("shop.v1", "example.com/shop/gen/shopv1", "ShopService"),
+        "protos/shop/v1/BUILD": "protobuf_sources(name='messages')\n"
+        "sse_proto_library(name='api', go_package_prefix='example.com/other')\n",
+    })
+    mapping = rule_runner.request(GoModuleImportPathsMapping, [GoImportPathMappingRequest(Address("", target_name="mod"))])
+    assert mapping.mapping["example.com/shop/gen/shopv1"].addresses == (
+        Address("protos/shop/v1", target_name="messages", relative_file_path="shop.proto"),
+    )
+    assert API_MESSAGES not in mapping.address_to_import_path

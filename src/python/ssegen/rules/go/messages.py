@@ -1,0 +1,126 @@
+"""protoc-gen-go's messages of protos whose go_package comes from `go_package_prefix` or
+`go_package_overrides` (`:name#go_messages`).
+
+Pants 2.17's protobuf Go backend reads `go_package` from the file only, so it cannot generate (or
+map) the messages of such a file. This rule runs the same protoc and the same protoc-gen-go build
+as that backend (its plugin setup rule, so both share one cached plugin build), adding
+protoc-gen-go's `M<file>=<go_package>` flag for every file of the closure that the prefix or an
+override remaps. Only the files of the library that are remapped are generated: the others keep
+their option and their messages stay with the protobuf backend.
+"""
+from __future__ import annotations
+
+import os
+from typing import Dict, List
+
+from pants.backend.codegen.protobuf.go.rules import _SetupGoProtocPlugin
+from pants.backend.codegen.protobuf.protoc import Protoc
+from pants.backend.codegen.protobuf.target_types import ProtobufSourceField
+from pants.core.util_rules.external_tool import DownloadedExternalTool, ExternalToolRequest
+from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.core.util_rules.stripped_source_files import StrippedSourceFiles
+from pants.engine.fs import EMPTY_SNAPSHOT, AddPrefix, CreateDigest, Digest, DigestContents, Directory, MergeDigests, RemovePrefix, Snapshot
+from pants.engine.platform import Platform
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import (
+    GeneratedSources,
+    GenerateSourcesRequest,
+    SourcesField,
+    TransitiveTargets,
+    TransitiveTargetsRequest,
+)
+from pants.engine.unions import UnionRule
+from pants.source.source_root import SourceRoot, SourceRootRequest
+from pants.util.logging import LogLevel
+
+from ssegen.golayout import remapped_go_package
+from ssegen.rules.rules import SsegenGenerationFailed, go_package_settings
+from ssegen.rules.subsystem import SsegenSubsystem
+from ssegen.rules.target_types import SseGoMessagesInputField, SseGoMessagesSourcesField, SseProtoSourcesField
+
+_OUT = "__protoc_gen_go_out"
+
+
+def remapped_files(contents: DigestContents, prefix: str, overrides: Dict[str, str]) -> Dict[str, str]:
+    """Import path -> go_package of the files (at their import paths) that the prefix or an
+    override gives another go_package than their own option."""
+    remapped = {}
+    for content in contents:
+        go_package = remapped_go_package(content.content.decode(errors="replace"), content.path, prefix, overrides)
+        if go_package:
+            remapped[content.path] = go_package
+    return remapped
+
+
+class GenerateSseGoMessagesRequest(GenerateSourcesRequest):
+    input = SseGoMessagesInputField
+    output = SseGoMessagesSourcesField
+
+
+@rule(desc="Generate Go messages with protoc-gen-go for ssegen", level=LogLevel.DEBUG)
+async def generate_sse_go_messages(
+    request: GenerateSseGoMessagesRequest,
+    subsystem: SsegenSubsystem,
+    protoc: Protoc,
+    go_protoc_plugin: _SetupGoProtocPlugin,
+    platform: Platform,
+) -> GeneratedSources:
+    tgt = request.protocol_target
+    transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([tgt.address]))
+    proto_fields = [
+        t[SourcesField] for t in transitive.closure if t.has_field(SseProtoSourcesField) or t.has_field(ProtobufSourceField)
+    ]
+    all_protos, own_protos, source_root = await MultiGet(
+        Get(StrippedSourceFiles, SourceFilesRequest(proto_fields, for_sources_types=(SseProtoSourcesField, ProtobufSourceField))),
+        Get(StrippedSourceFiles, SourceFilesRequest([tgt[SseGoMessagesInputField]])),
+        Get(SourceRoot, SourceRootRequest, SourceRootRequest.for_target(tgt)),
+    )
+    contents = await Get(DigestContents, Digest, all_protos.snapshot.digest)
+    prefix, overrides = go_package_settings(tgt, subsystem.go_package_prefix)
+    remapped = remapped_files(contents, prefix, overrides)
+    to_generate = sorted(f for f in own_protos.snapshot.files if f in remapped)
+    if not to_generate:
+        return GeneratedSources(EMPTY_SNAPSHOT)
+
+    downloaded_protoc, empty_out = await MultiGet(
+        Get(DownloadedExternalTool, ExternalToolRequest, protoc.get_request(platform)),
+        Get(Digest, CreateDigest([Directory(_OUT)])),
+    )
+    input_digest = await Get(Digest, MergeDigests([all_protos.snapshot.digest, empty_out]))
+    protoc_dir, plugin_dir = "__protoc", "__protoc_gen_go"
+    argv: List[str] = [
+        os.path.join(protoc_dir, downloaded_protoc.exe),
+        f"--plugin=go={os.path.join('.', plugin_dir, 'protoc-gen-go')}",
+        f"--go_out={_OUT}",
+        "--go_opt=paths=source_relative",
+        # Every file of the closure protoc-gen-go sees needs an import path, not only those generated.
+        *(f"--go_opt=M{path}={go_package}" for path, go_package in sorted(remapped.items())),
+        *to_generate,
+    ]
+    result = await Get(
+        FallibleProcessResult,
+        Process(
+            argv=argv,
+            # As in Pants' protobuf backend: protoc finds a relative --plugin only on PATH.
+            env={"PATH": plugin_dir},
+            input_digest=input_digest,
+            immutable_input_digests={protoc_dir: downloaded_protoc.digest, plugin_dir: go_protoc_plugin.digest},
+            description=f"Generate Go messages with protoc-gen-go from {', '.join(to_generate)}",
+            level=LogLevel.DEBUG,
+            output_directories=(_OUT,),
+        ),
+    )
+    if result.exit_code != 0:
+        raise SsegenGenerationFailed(
+            f"protoc-gen-go could not generate the Go messages of {tgt.address}:\n"
+            f"{result.stderr.decode(errors='replace').strip()}"
+        )
+    output = await Get(Digest, RemovePrefix(result.output_digest, _OUT))
+    if source_root.path != ".":
+        output = await Get(Digest, AddPrefix(output, source_root.path))
+    return GeneratedSources(await Get(Snapshot, Digest, output))
+
+
+def rules():
+    return [*collect_rules(), UnionRule(GenerateSourcesRequest, GenerateSseGoMessagesRequest)]
