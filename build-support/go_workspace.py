@@ -18,7 +18,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 # ssegen's own rules for Go package names (a standard-library-only module): from this repo's
 # sources when run here, else from an installed ssegen wheel.
@@ -34,6 +34,18 @@ class LayoutError(Exception):
     pass
 
 
+def imported_go_package(codegen: Path, proto_dir: str) -> Optional[GoPackage]:
+    """The messages package ssegen's code beside a proto imports (`<name> "<path>"` in a
+    `<name>http` folder): the go_package of a proto without the option, which go_package_prefix or
+    go_package_overrides gave it."""
+    for http_file in sorted(Path(codegen, proto_dir).glob("*http/*.go")):
+        name = http_file.parent.name[: -len("http")]
+        match = re.search(rf'^\t{re.escape(name)} "([^"]+)"$', http_file.read_text(encoding="utf-8"), re.MULTILINE)
+        if match:
+            return GoPackage(match.group(1), name)
+    return None
+
+
 def package_of(codegen: Path, go_file: Path) -> Tuple[str, GoPackage]:
     """(import path of the file's package, the go_package of its proto)."""
     relative_dir = go_file.parent.relative_to(codegen).as_posix()
@@ -45,7 +57,9 @@ def package_of(codegen: Path, go_file: Path) -> Tuple[str, GoPackage]:
         root = package_dir[: -len(proto_dir)].rstrip("/") if proto_dir else package_dir
         if (package_dir == proto_dir or package_dir.endswith("/" + proto_dir)) and Path(root, sources[0]).is_file():
             match = _GO_PACKAGE.search(Path(root, sources[0]).read_text(encoding="utf-8"))
-            go_package = parse_go_package(match.group(1) if match else "")
+            go_package = parse_go_package(match.group(1) if match else "") or imported_go_package(
+                codegen, posixpath.join(root, proto_dir)
+            )
             if go_package is None:
                 raise LayoutError(f"{root}/{sources[0]}: no go_package")
             if is_ssegen and posixpath.basename(relative_dir) == go_package.http_name:

@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _protoc(args: argparse.Namespace) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in _RUNFILES_ENV}
+    # The plugin reads the protos' text from these roots, to point errors inside option values.
+    env["SSEGEN_PROTO_PATH"] = os.pathsep.join(args.proto_path)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     argv = [
         args.protoc,

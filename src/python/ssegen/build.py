@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from google.protobuf import descriptor_pb2, descriptor_pool
 
@@ -30,9 +30,12 @@ from ssegen.model import (
 )
 from ssegen.golayout import effective_go_package, go_sanitized, parse_go_package
 from ssegen.naming import json_name_of, sebuf_snake_case, snake_case
+from ssegen.option_text import Key, value_position
 from ssegen.options import Options
 
 FieldProto = descriptor_pb2.FieldDescriptorProto
+# Import path -> the proto's text, or None where the file cannot be read.
+SourceReader = Callable[[str], Optional[str]]
 
 # Paths into FileDescriptorProto, as used by SourceCodeInfo.
 _FILE_PACKAGE, _FILE_MESSAGE, _FILE_ENUM, _FILE_SERVICE, _FILE_OPTIONS = 2, 4, 5, 6, 8
@@ -90,8 +93,12 @@ def _go_package_name(proto: descriptor_pb2.FileDescriptorProto, options: Options
 
 
 class _Builder:
-    def __init__(self, protos: Sequence[descriptor_pb2.FileDescriptorProto], options: Options) -> None:
+    def __init__(
+        self, protos: Sequence[descriptor_pb2.FileDescriptorProto], options: Options, read_source: Optional[SourceReader]
+    ) -> None:
         self.generator_options = options
+        self._read_source = read_source
+        self._texts: Dict[str, Optional[str]] = {}
         pool = descriptor_pool.DescriptorPool()
         for proto in protos:
             try:
@@ -115,6 +122,18 @@ class _Builder:
 
     def problem(self, location: Location, subject: str, message: str, fix: str) -> None:
         self.problems.append(Problem(location, subject, message, fix))
+
+    def in_option(self, location: Location, *keys: Key, option: str = "") -> Location:
+        """Where the field at `keys` of the aggregate value of the option at `location` is, read
+        from the file's text (protoc's source info stops at the option); `location` when the text
+        is not available or has no such field. Called for problems only: reading is not free."""
+        if not keys or location.line is None or self._read_source is None:
+            return location
+        if location.file not in self._texts:
+            self._texts[location.file] = self._read_source(location.file)
+        text = self._texts[location.file]
+        position = value_position(text, location.line, location.column or 1, keys, option) if text else None
+        return Location(location.file, *position) if position else location
 
     # Types ---------------------------------------------------------------------------------------
 
@@ -273,13 +292,13 @@ class _Builder:
             )
             if "{" in base_path or "}" in base_path:
                 self.problem(
-                    base_location,
+                    self.in_option(base_location, "base_path"),
                     subject,
                     f"base_path {base_path!r} contains a path variable; a base path is a fixed prefix.",
                     "move the variable into each method's (sebuf.http.config).path.",
                 )
             else:
-                self._literal_segments(base_path, base_location, subject, "base_path")
+                self._literal_segments(base_path, base_location, subject, "base_path", "base_path")
             service_headers = self._headers(
                 self.options.extension(service.options, ann.SERVICE_HEADERS),
                 sources.location((*path, _SERVICE_OPTIONS, ann.EXTENSION_NUMBERS[ann.SERVICE_HEADERS]), path),
@@ -337,7 +356,7 @@ class _Builder:
             stream_option = config.stream
             if config.method not in ann.HTTP_METHOD_NAMES:
                 self.problem(
-                    config_location,
+                    self.in_option(config_location, "method"),
                     subject,
                     f"unknown HTTP method number {config.method}.",
                     "use one of HTTP_METHOD_GET, HTTP_METHOD_POST, HTTP_METHOD_PUT, HTTP_METHOD_DELETE, HTTP_METHOD_PATCH.",
@@ -371,11 +390,11 @@ class _Builder:
             location=location,
         )
 
-    def _literal_segments(self, text: str, location: Location, subject: str, what: str) -> None:
+    def _literal_segments(self, text: str, location: Location, subject: str, what: str, key: str) -> None:
         for segment in text.split("/"):
             if segment and not _LITERAL_SEGMENT.match(segment):
                 self.problem(
-                    location,
+                    self.in_option(location, key),
                     subject,
                     f"{what} segment {segment!r} has characters that are not allowed in a URL path.",
                     "use letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @, or percent-encode the rest.",
@@ -392,20 +411,20 @@ class _Builder:
                 name = match.group(1)
                 if name in variables:
                     self.problem(
-                        location, subject, f"path {path_text!r} uses the variable {{{name}}} twice.",
+                        self.in_option(location, "path"), subject, f"path {path_text!r} uses the variable {{{name}}} twice.",
                         "bind each request field to at most one path segment.",
                     )
                 variables.append(name)
                 segments.append(PathSegment(name, True))
             elif "{" in segment or "}" in segment:
                 self.problem(
-                    location,
+                    self.in_option(location, "path"),
                     subject,
                     f"path {path_text!r} has a malformed variable in segment {segment!r}.",
                     "a variable is a whole segment of the form {field_name}, e.g. /items/{item_id}.",
                 )
             else:
-                self._literal_segments(segment, location, subject, "path")
+                self._literal_segments(segment, location, subject, "path", "path")
                 segments.append(PathSegment(segment, False))
         full_path = "/" + "/".join("{%s}" % s.text if s.is_variable else s.text for s in segments)
 
@@ -415,12 +434,12 @@ class _Builder:
             if f is None:
                 names = ", ".join(x.name for x in request.fields) or "(none)"
                 self.problem(
-                    location,
+                    self.in_option(location, "path"),
                     subject,
                     f"path variable {{{name}}} does not name a field of {request.full_name} (fields: {names}).",
                     f"rename the variable to a field of {request.name}, or add a field `{name}` to it.",
                 )
-            elif not self._url_bindable(f, subject, location, f"path variable {{{name}}}", allow_repeated=False):
+            elif not self._url_bindable(f, subject, location, f"path variable {{{name}}}", False, "path"):
                 pass
             else:
                 path_params.append(PathParam(name, f))
@@ -440,14 +459,14 @@ class _Builder:
                 continue
             if f.query_name in query_names:
                 self.problem(
-                    f.location,
+                    self.in_option(f.location, "name", option=ann.FIELD_QUERY),
                     f"{subject}, field {request.full_name}.{f.name}",
                     f"query parameter {f.query_name!r} is already bound to field {query_names[f.query_name].name}.",
                     "give each field its own (sebuf.http.query).name.",
                 )
                 continue
             if self._url_bindable(f, f"{subject}, field {request.full_name}.{f.name}", f.location,
-                                  f"query parameter {f.query_name!r}", allow_repeated=True):
+                                  f"query parameter {f.query_name!r}", True):
                 query_names[f.query_name] = f
                 query_params.append(QueryParam(f.query_name, f, f.query_required))
 
@@ -475,8 +494,12 @@ class _Builder:
             location=location,
         )
 
-    def _url_bindable(self, f: Field, subject: str, location: Location, what: str, allow_repeated: bool) -> bool:
+    def _url_bindable(
+        self, f: Field, subject: str, location: Location, what: str, allow_repeated: bool, *keys: Key
+    ) -> bool:
+        """Whether f can be bound to a URL value; reported, at `keys` in the option at `location`, if not."""
         if f.is_message or f.is_map:
+            location = self.in_option(location, *keys)
             kind = "a map" if f.is_map else f"a message ({f.type_name})"
             self.problem(
                 location, subject, f"{what} is bound to field `{f.name}`, which is {kind}.",
@@ -485,12 +508,14 @@ class _Builder:
             )
             return False
         if f.type == "bytes":
+            location = self.in_option(location, *keys)
             self.problem(
                 location, subject, f"{what} is bound to field `{f.name}`, which is bytes.",
                 "bind a string field instead, or send the bytes in a body (POST, PUT or PATCH).",
             )
             return False
         if f.repeated and not allow_repeated:
+            location = self.in_option(location, *keys)
             self.problem(
                 location, subject, f"{what} is bound to the repeated field `{f.name}`.",
                 "a path segment holds one value: bind a singular field, or make it a repeated query parameter.",
@@ -502,26 +527,30 @@ class _Builder:
         if value is None:
             return ()
         headers: Dict[str, Header] = {}
-        for h in value.required_headers:
+        for i, h in enumerate(value.required_headers):
             kind = h.type or "string"
             if not h.name:
-                self.problem(location, subject, "a header spec has an empty name.", "set `name`, e.g. \"X-Request-ID\".")
+                self.problem(
+                    self.in_option(location, "required_headers", i, "name"), subject, "a header spec has an empty name.",
+                    "set `name`, e.g. \"X-Request-ID\".",
+                )
                 continue
             if not _HEADER_TOKEN.match(h.name):
                 self.problem(
-                    location, subject, f"header name {h.name!r} is not a valid HTTP header name.",
+                    self.in_option(location, "required_headers", i, "name"), subject,
+                    f"header name {h.name!r} is not a valid HTTP header name.",
                     "use letters, digits and - (RFC 9110 token characters).",
                 )
                 continue
             if kind not in HEADER_TYPES:
                 self.problem(
-                    location, subject, f"header {h.name!r} has type {h.type!r}.",
+                    self.in_option(location, "required_headers", i, "type"), subject, f"header {h.name!r} has type {h.type!r}.",
                     f"use one of {', '.join(HEADER_TYPES)} (empty means string).",
                 )
                 continue
             if h.name.lower() in headers:
                 self.problem(
-                    location, subject, f"header {h.name!r} is specified twice.",
+                    self.in_option(location, "required_headers", i, "name"), subject, f"header {h.name!r} is specified twice.",
                     "keep one spec per header name (names are case-insensitive).",
                 )
                 continue
@@ -543,21 +572,23 @@ class _Builder:
         methods = [(s, m) for s in services for m in s.methods]
         for i, j, overlap in route_conflicts([m.route for _, m in methods]):
             (service_a, a), (service_b, b) = methods[i], methods[j]
+            # A route's location is its method's config option; the paths are inside it.
+            a_path, b_path = self.in_option(a.route.location, "path"), self.in_option(b.route.location, "path")
             if overlap == "duplicate":
-                message = f"{b.route.verb} {b.route.path} is also the route of {a.full_name} ({a.route.location})."
+                message = f"{b.route.verb} {b.route.path} is also the route of {a.full_name} ({a_path})."
             else:
                 message = (
-                    f"{b.route.verb} {b.route.path} and {a.full_name}'s {a.route.path} ({a.route.location}) can match "
+                    f"{b.route.verb} {b.route.path} and {a.full_name}'s {a.route.path} ({a_path}) can match "
                     "the same request, and neither is more specific."
                 )
             if service_a.full_name == service_b.full_name:
                 self.problem(
-                    b.route.location, f"method {b.full_name}", message,
+                    b_path, f"method {b.full_name}", message,
                     "give one of the methods a different path or verb.",
                 )
             else:
                 self.warnings.append(Problem(
-                    b.route.location, f"method {b.full_name}", message,
+                    b_path, f"method {b.full_name}", message,
                     "serve the two services on different muxes or routers (or under different prefixes), or give "
                     "one of the methods a different path or verb.",
                     severity="warning",
@@ -632,15 +663,17 @@ def build_model(
     protos: Sequence[descriptor_pb2.FileDescriptorProto],
     files_to_generate: Sequence[str],
     options: Options = Options(),
+    read_source: Optional[SourceReader] = None,
 ) -> Model:
     """The model of `files_to_generate`; `protos` holds them and all their imports, imports first.
+    `read_source` gives the text of a file, to point errors at a field inside an option's value.
 
     Raises GenerationError listing every annotation problem found.
     """
     problems = encoding_problems(protos)
     if problems:
         raise GenerationError(problems)
-    builder = _Builder(protos, options)
+    builder = _Builder(protos, options, read_source)
     declared = {p.name: builder.index_file(p) for p in protos}
     builder.build_messages()
     json_mapping, json_problems = build_mapping(

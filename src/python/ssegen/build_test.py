@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 import textwrap
 from pathlib import Path
 from typing import Dict, Optional, Sequence
@@ -11,7 +12,7 @@ import pytest  # pants: no-infer-dep (the pytest tool provides it)
 from ssegen import build as build_module
 from ssegen.build import build_model
 from ssegen.generate import generate
-from ssegen.descriptors import ProtocFailed, compile_request
+from ssegen.descriptors import ProtocFailed, compile_request, source_reader
 from ssegen.errors import GenerationError, Location
 from ssegen.model import Message, Method, Model, PathSegment, Route, Service
 from ssegen.options import Options
@@ -37,7 +38,7 @@ def build(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(text), encoding="utf-8")
     request = compile_request(list(files if files is not None else protos), [str(tmp_path)], "")
-    return build_model(request.proto_file, request.file_to_generate, options)
+    return build_model(request.proto_file, request.file_to_generate, options, source_reader([str(tmp_path)]))
 
 
 def build_one(tmp_path: Path, body: str, options: Options = Options()) -> Model:
@@ -781,9 +782,28 @@ def test_invalid_case(case: str, capfd: pytest.CaptureFixture) -> None:
         assert printed.rstrip("\n") == expected
         return
     with pytest.raises(GenerationError) as info:
-        build_model(request.proto_file, request.file_to_generate)
+        build_model(request.proto_file, request.file_to_generate, read_source=source_reader([str(root)]))
     assert str(info.value) == expected
     assert len(info.value.problems) == expected.count(": error: ")
+
+
+def _cases_table() -> Dict[str, int]:
+    """Case -> line, from the table of testprojects/invalid/CASES.md."""
+    text = repo_path("testprojects/invalid/CASES.md").read_text(encoding="utf-8")
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| `(\w+)` \|.*\| (\d+) \|$", text, re.MULTILINE)}
+
+
+def test_cases_md_agrees_with_the_expected_errors() -> None:
+    table = _cases_table()
+    assert sorted(table) == _invalid_cases(), "CASES.md lists other cases than testprojects/invalid/proto holds"
+    wrong = {}
+    for case, line in table.items():
+        expected = repo_path(f"{INVALID_ROOT}/{case}/expected_error.txt").read_text(encoding="utf-8")
+        match = re.match(rf"{re.escape(INVALID_ROOT)}/{case}/{case}\.proto:(\d+)", expected)
+        assert match, f"{case}/expected_error.txt names no line of {case}.proto"
+        if int(match.group(1)) != line:
+            wrong[case] = (line, int(match.group(1)))
+    assert not wrong, f"CASES.md line vs expected_error.txt line: {wrong}"
 
 
 

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import List, Optional
 
-from ssegen.descriptors import BUNDLED_INCLUDE_DIR, ProtocFailed, compile_request
+from ssegen.descriptors import BUNDLED_INCLUDE_DIR, ProtocFailed, compile_request, source_reader
 from ssegen.errors import GenerationError, OptionsError
 from ssegen.generate import generate, without_cycle_collector
 from ssegen.version import __version__
@@ -46,8 +46,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         with without_cycle_collector():
-            request = compile_request(args.files, args.proto_path or ["."], args.param)
-            outputs = generate(request)
+            import_roots = args.proto_path or ["."]
+            request = compile_request(args.files, import_roots, args.param)
+            outputs = generate(request, source_reader(import_roots))
     except ProtocFailed:
         return 1
     except OptionsError as e:

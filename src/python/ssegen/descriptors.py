@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Sequence
+from typing import Callable, Optional, Sequence
 
 from google.protobuf import descriptor_pb2
 from google.protobuf.compiler import plugin_pb2
@@ -13,6 +13,21 @@ BUNDLED_INCLUDE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "
 
 class ProtocFailed(Exception):
     """protoc rejected the input; it has already printed file:line:column messages to stderr."""
+
+
+def source_reader(import_roots: Sequence[str]) -> Callable[[str], Optional[str]]:
+    """Reads a proto's text by import path from the first import root holding it, as protoc
+    resolves it (None when none does): the generator points errors inside option values with it."""
+
+    def read(import_path: str) -> Optional[str]:
+        for root in import_roots:
+            path = os.path.join(root, import_path)
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    return f.read().decode("utf-8", errors="replace")
+        return None
+
+    return read
 
 
 def well_known_include_dir() -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
-from typing import Callable, Dict, Iterator
+from typing import Callable, Dict, Iterator, Optional
 
 from google.protobuf.compiler import plugin_pb2
 
 from ssegen import golang, openapi, typescript
-from ssegen.build import build_model
+from ssegen.build import SourceReader, build_model
 from ssegen.model import Model
 from ssegen.options import LANGUAGE_OF, Options
 
@@ -25,14 +25,17 @@ RENDERERS: Dict[str, Renderer] = {
 }
 
 
-def generate(request: plugin_pb2.CodeGeneratorRequest) -> Dict[str, Dict[str, str]]:
+def generate(
+    request: plugin_pb2.CodeGeneratorRequest, read_source: Optional[SourceReader] = None
+) -> Dict[str, Dict[str, str]]:
     """Generated files by language, then by path. Raises GenerationError or OptionsError.
+    `read_source` (import path -> the proto's text) lets errors point inside option values.
 
     Outputs of one language may share files (e.g. the Go server and client both need the error
     types); a shared file must come out identical from each of them.
     """
     options = Options.parse(request.parameter)
-    model = build_model(request.proto_file, request.file_to_generate, options)
+    model = build_model(request.proto_file, request.file_to_generate, options, read_source)
     # protoc and the Pants rule pass a plugin's stderr on.
     for warning in model.warnings:
         print(warning, file=sys.stderr)

@@ -5,21 +5,29 @@
 """
 from __future__ import annotations
 
+import os
 import sys
 
 from google.protobuf.compiler import plugin_pb2
 
+from ssegen.descriptors import source_reader
 from ssegen.errors import GenerationError, OptionsError
 from ssegen.generate import generate, without_cycle_collector
 from ssegen.version import __version__
+
+
+# protoc does not tell a plugin its -I roots; they can be given here (os.pathsep-separated), else
+# the files are looked for from the current directory. Only error positions depend on it.
+PROTO_PATH_ENV = "SSEGEN_PROTO_PATH"
 
 
 def respond(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGeneratorResponse:
     response = plugin_pb2.CodeGeneratorResponse(
         supported_features=plugin_pb2.CodeGeneratorResponse.FEATURE_PROTO3_OPTIONAL
     )
+    roots = [r for r in os.environ.get(PROTO_PATH_ENV, "").split(os.pathsep) if r] or ["."]
     try:
-        outputs = generate(request)
+        outputs = generate(request, source_reader(roots))
     except (GenerationError, OptionsError) as e:
         # protoc prints the error and exits non-zero without writing any file.
         response.error = str(e)

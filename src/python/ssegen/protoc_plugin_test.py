@@ -6,13 +6,14 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 import ssegen
 from ssegen.descriptors import BUNDLED_INCLUDE_DIR, compile_request, well_known_include_dir
 from ssegen.generate import generate
+from ssegen.protoc_plugin import PROTO_PATH_ENV
 from ssegen.testing import repo_path
 from ssegen.version import __version__
 
@@ -48,7 +49,9 @@ def plugin(tmp_path: Path) -> Path:
     return shim
 
 
-def run_protoc(plugin: Path, root: Path, files: Sequence[str], out: Path, parameter: str) -> subprocess.CompletedProcess:
+def run_protoc(
+    plugin: Path, root: Path, files: Sequence[str], out: Path, parameter: str, env: Optional[Dict[str, str]] = None
+) -> subprocess.CompletedProcess:
     out.mkdir(parents=True, exist_ok=True)
     args: List[str] = [
         sys.executable,
@@ -63,7 +66,9 @@ def run_protoc(plugin: Path, root: Path, files: Sequence[str], out: Path, parame
     if parameter:
         args.append(f"--ssegen_opt={parameter}")
     args += list(files)
-    return subprocess.run(args, cwd=str(out), env=subprocess_env(), capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        args, cwd=str(out), env={**subprocess_env(), **(env or {})}, capture_output=True, text=True, timeout=300
+    )
 
 
 def written_files(out: Path) -> Dict[str, str]:
@@ -135,10 +140,22 @@ def test_plugin_reports_invalid_input(plugin: Path, tmp_path: Path, case: str) -
     expected = (root / case / "expected_error.txt").read_text(encoding="utf-8")
     expected = expected.replace(INVALID_ROOT + "/", "").rstrip("\n")
     out = tmp_path / "out"
-    result = run_protoc(plugin, root, [f"{case}/{case}.proto"], out, "")
+    # protoc does not pass its -I roots to plugins: told them, the plugin reads the protos' text and
+    # points errors inside option values at the field.
+    result = run_protoc(plugin, root, [f"{case}/{case}.proto"], out, "", env={PROTO_PATH_ENV: str(root)})
     assert result.returncode != 0
     assert expected in result.stderr, result.stderr
     assert written_files(out) == {}
+
+
+def test_plugin_without_the_protos_text_reports_the_option(plugin: Path, tmp_path: Path) -> None:
+    """Where the plugin cannot read the file, an error inside an option's value names the option."""
+    root = repo_path(INVALID_ROOT)
+    case = "path_var_unknown_field"
+    result = run_protoc(plugin, root, [f"{case}/{case}.proto"], tmp_path / "out", "")
+    assert result.returncode != 0
+    # 12:5 is `option (sebuf.http.config) = {`; with the text, 13:7 is its `path:`.
+    assert f"{case}/{case}.proto:12:5: error: method invalid.{case}.ItemService.GetItem: path variable" in result.stderr
 
 
 def test_plugin_reports_bad_options(plugin: Path, tmp_path: Path) -> None:
