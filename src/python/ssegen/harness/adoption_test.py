@@ -34,7 +34,8 @@ from typing import Dict, Iterator
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
-from ssegen.testing import PANTS_BOOTSTRAP_ENV, repo_path, run_checked
+from ssegen.testing import repo_path, run_checked
+from ssegen.testing.nested_pants import PASSED_ENV as NESTED_PANTS_ENV
 from ssegen.version import __version__
 
 WHEEL = f"ssegen-{__version__}-py3-none-any.whl"
@@ -48,13 +49,9 @@ PROTOBUF_REQUIREMENT = "google.golang.org/protobuf v1.36.12"
 # A generous ceiling so a hung run fails the test instead of the whole run; not a timing check.
 PANTS_TIMEOUT_S = 2700
 
+# The nested runs' environment, plus how the Go backend reaches the module proxy.
 PASSED_ENV = (
-    *PANTS_BOOTSTRAP_ENV,
-    "PANTS_PYTHON",
-    "SSEGEN_CACHE_DIR",
-    "XDG_CACHE_HOME",
-    "LANG",
-    "LC_ALL",
+    *NESTED_PANTS_ENV,
     "GOPROXY",
     "GOFLAGS",
     "GOPRIVATE",
