@@ -1,8 +1,9 @@
 """Go build integration of ssegen: `backend_packages = [..., "ssegen.rules", "ssegen.rules.go"]`.
 
 A separate backend, like Pants' `codegen.protobuf.go`, so repos without Go do not load Go rules.
-Needs `pants.backend.experimental.go` (and, for the message types the generated code imports,
-`pants.backend.experimental.codegen.protobuf.go`).
+Needs `pants.backend.experimental.go` and `pants.backend.experimental.codegen.protobuf.go`: the
+messages the generated code imports come from it, and `#go_messages` (protos whose go_package
+comes from go_package_prefix/overrides) uses its protoc-gen-go build.
 """
 from pants.backend.go.target_types import GoOwningGoModAddressField
 

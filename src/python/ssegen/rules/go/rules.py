@@ -162,6 +162,7 @@ def _failed(import_path: str, message: str) -> FallibleBuildGoPackageRequest:
     return FallibleBuildGoPackageRequest(request=None, import_path=import_path, exit_code=1, stderr=message)
 
 
+# Above the rules that await it: Pants 2.17 finds a rule's Gets in helpers defined before it only.
 async def _build_generated_package(
     request: GoCodegenBuildRequest,
     analyzer: PackageAnalyzerSetup,
