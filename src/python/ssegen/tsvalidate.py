@@ -46,11 +46,9 @@ def files_with_checks(model: Model) -> List[ProtoFile]:
     return [p for p in model.files if any(has_checks(model, n) for n in p.message_names)]
 
 
-def _negated(condition: str) -> str:
-    for positive, negative in ((" !== ", " === "), (" > 0", " === 0"), (" === true", " !== true")):
-        if condition.count(positive) == 1 and "&&" not in condition:
-            return condition.replace(positive, negative)
-    return f"!({condition})"
+def _push(field_var: str, message: str) -> str:
+    field = "field" if field_var == "field" else f"field: {field_var}"
+    return f"out.push({{ {field}, description: {ts.ts_string(message)} }});"
 
 
 def _number(value: object, scalar: str) -> str:
@@ -121,7 +119,7 @@ class _Module:
                 body += ["for (const [i, item] of list.entries()) {",
                          '  const itemField = field + "[" + String(i) + "]";',
                          *("  " + line for line in item), "}"]
-            has = f"({access} ?? []).length > 0"
+            has, unset = f"({access} ?? []).length > 0", f"({access} ?? []).length === 0"
         elif f.container == "map":
             body += [f"const entries = Object.entries({access} ?? {{}});"]
             body += self.container_checks(f.checks, "entries.length")
@@ -132,13 +130,16 @@ class _Module:
                 body += ["for (const [key, item] of entries) {",
                          f"  const entryField = {self.runtime('entryPath')}(field, key, {quoted});",
                          *("  " + line for line in key + value), "}"]
-            has = f"Object.keys({access} ?? {{}}).length > 0"
+            has, unset = f"Object.keys({access} ?? {{}}).length > 0", f"Object.keys({access} ?? {{}}).length === 0"
         else:
-            body += self.value(f.value, access, "field", singular=True)
+            # Inside a presence check the property is narrowed: no default needed.
+            narrowed = f.required or f.skip_unset
+            body += self.value(f.value, access, "field", singular=True, narrowed=narrowed and f.explicit_presence)
             has = self.has(f.value, access, presence=f.explicit_presence)
+            unset = self.has(f.value, access, presence=f.explicit_presence, negated=True)
         lines = ["  {", f"    const field = {self.runtime('at')}(path, {ts.ts_string(f.name)});"]
         if f.required:
-            lines += [f"    if ({_negated(has)}) {{", '      out.push({ field, description: "value is required" });', "    } else {"]
+            lines += [f"    if ({unset}) {{", '      out.push({ field, description: "value is required" });', "    } else {"]
             lines += ["      " + line for line in body] + ["    }"]
         elif f.skip_unset:
             lines += [f"    if ({has}) {{"] + ["      " + line for line in body] + ["    }"]
@@ -153,18 +154,20 @@ class _Module:
             return '(key === "true")'
         return "Number(key)"
 
-    def has(self, value: ValueRules, access: str, presence: bool) -> str:
+    def has(self, value: ValueRules, access: str, presence: bool, negated: bool = False) -> str:
+        """Whether the value is set (protovalidate's `has`), or with `negated` whether it is not."""
+        eq, ne = ("===", "!==") if not negated else ("!==", "===")
         if presence or value.kind in ("message", "other"):
-            return f"{access} !== undefined && {access} !== null"
+            return f"{access} {ne} undefined {'&&' if not negated else '||'} {access} {ne} null"
         if value.kind == "string":
-            return f'({access} ?? "") !== ""'
+            return f'({access} ?? "") {ne} ""'
         if value.kind == "int64":
-            return f'BigInt({access} ?? 0) !== BigInt(0)'
+            return f'BigInt({access} ?? 0) {ne} BigInt(0)'
         if value.kind == "bool":
-            return f"{access} === true"
+            return f"{access} {eq} true"
         if value.kind == "enum":
-            return f"{self.runtime('enumNumber')}({access}, {self.enum_schema(value.type_name)}) !== 0"
-        return f"({access} ?? 0) !== 0"
+            return f"{self.runtime('enumNumber')}({access}, {self.enum_schema(value.type_name)}) {ne} 0"
+        return f"({access} ?? 0) {ne} 0"
 
     def container_checks(self, checks: Sequence[Check], size: str) -> List[str]:
         lines = []
@@ -175,13 +178,13 @@ class _Module:
                 failed = f"{size} > {c.operand}"
             else:
                 failed = f"!{self.runtime('allUnique')}(list)"
-            lines.append(f"if ({failed}) out.push({{ field, description: {ts.ts_string(c.message)} }});")
+            lines.append(f"if ({failed}) {_push('field', c.message)}")
         return lines
 
     # Values --------------------------------------------------------------------------------------
 
-    def value(self, rules: ValueRules, access: str, field_var: str, singular: bool = False) -> List[str]:
-        """Statements checking one value (`access`, possibly unset) at path `field_var`."""
+    def value(self, rules: ValueRules, access: str, field_var: str, singular: bool = False, narrowed: bool = False) -> List[str]:
+        """Statements checking one value (`access`, possibly unset unless `narrowed`) at path `field_var`."""
         if rules.kind == "message":
             if not has_checks(self.model, rules.type_name):
                 return []
@@ -189,14 +192,17 @@ class _Module:
             return [call] if singular else [f"if ({access} !== undefined && {access} !== null) {call}"]
         if not rules.checks:
             return []
-        lines = [f"const v = {self.effective(rules, access)};"]
+        lines = [f"const v = {self.effective(rules, access, narrowed)};"]
         for c in rules.checks:
             lines += self.check(c, rules, field_var)
         if rules.ignore_zero:
             return [f"if ({self.has(rules, access, presence=False)}) {{", *("  " + line for line in lines), "}"]
         return ["{", *("  " + line for line in lines), "}"] if not singular else lines
 
-    def effective(self, rules: ValueRules, access: str) -> str:
+    def effective(self, rules: ValueRules, access: str, narrowed: bool = False) -> str:
+        """The value to check: the field's, or its zero value when unset."""
+        if narrowed and rules.kind in ("string", "number", "bool") and rules.scalar != "float":
+            return access
         if rules.kind == "string":
             return f'{access} ?? ""'
         if rules.kind == "int64":
@@ -210,9 +216,7 @@ class _Module:
         return f"{access} ?? 0"
 
     def check(self, c: Check, rules: ValueRules, field_var: str) -> List[str]:
-        push = f"out.push({{ field: {field_var}, description: {ts.ts_string(c.message)} }});"
-        if field_var == "field":
-            push = f"out.push({{ field, description: {ts.ts_string(c.message)} }});"
+        push = _push(field_var, c.message)
         scalar = rules.scalar
         literal = (lambda x: ts.ts_string(x)) if rules.kind == "string" else (lambda x: _number(x, scalar))
         if rules.kind == "bool":
@@ -236,9 +240,7 @@ class _Module:
             values = ", ".join(literal(x) for x in c.operand)  # type: ignore[attr-defined]
             failed = ("!" if c.test == "in" else "") + f"[{values}].includes(v)"
         elif c.test == "format":
-            empty = f"out.push({{ field: {field_var}, description: {ts.ts_string(c.empty_message)} }});"
-            if field_var == "field":
-                empty = f"out.push({{ field, description: {ts.ts_string(c.empty_message)} }});"
+            empty = _push(field_var, c.empty_message)
             return [f'if (v === "") {empty}', f"else if (!{self.runtime(_FORMATS[str(c.operand)])}(v)) {push}"]
         elif c.test == "finite":
             failed = "!Number.isFinite(v)"

@@ -316,6 +316,7 @@ class _Reader:
         number = _number(rules, kind) if kind else 0
 
         def location(*rule_path: int) -> Location:
+            # Rules inside items/keys/values point at the items/keys/values option.
             return locate_value
 
         value = self._typed_value(rules, kind, number, f, subject, location, left, element=True)
@@ -412,8 +413,8 @@ class _Reader:
                            ("contains", "does not contain substring `{}`"), ("not_contains", "contains substring `{}`")):
             if s.HasField(name):
                 checks.append(Check(f"string.{name}", name, getattr(s, name), text.format(getattr(s, name))))
-        if len(s.__getattribute__("in")):
-            values = tuple(s.__getattribute__("in"))
+        if len(getattr(s, "in")):
+            values = tuple(getattr(s, "in"))
             checks.append(Check("string.in", "in", values, "must be in list " + _list(values)))
         if len(s.not_in):
             checks.append(Check("string.not_in", "not_in", tuple(s.not_in), "must not be in list " + _list(tuple(s.not_in))))
@@ -430,8 +431,8 @@ class _Reader:
         checks = []
         if e.HasField("const"):
             checks.append(Check("enum.const", "equals", e.const, f"must equal {e.const}"))
-        if len(e.__getattribute__("in")):
-            values = tuple(e.__getattribute__("in"))
+        if len(getattr(e, "in")):
+            values = tuple(getattr(e, "in"))
             checks.append(Check("enum.in", "in", values, "must be in list " + _list(values)))
         if len(e.not_in):
             checks.append(Check("enum.not_in", "not_in", tuple(e.not_in), "must not be in list " + _list(tuple(e.not_in))))
@@ -444,8 +445,8 @@ class _Reader:
         checks = []
         if n.HasField("const"):
             checks.append(Check(f"{kind}.const", "equals", n.const, "must equal " + format_number(n.const)))
-        if len(n.__getattribute__("in")):
-            values = tuple(n.__getattribute__("in"))
+        if len(getattr(n, "in")):
+            values = tuple(getattr(n, "in"))
             checks.append(Check(f"{kind}.in", "in", values, "must be in list " + _list(values)))
         if len(n.not_in):
             checks.append(Check(f"{kind}.not_in", "not_in", tuple(n.not_in), "must not be in list " + _list(tuple(n.not_in))))
@@ -457,8 +458,6 @@ class _Reader:
             r = Range(getattr(n, lo_kind) if lo_kind else None, lo_kind == "gte",
                       getattr(n, hi_kind) if hi_kind else None, hi_kind == "lte")
             rule = f"{kind}.{lo_kind or ''}{'_' if lo_kind and hi_kind else ''}{hi_kind or ''}"
-            if r.exclusive and (r.lo_inclusive or r.hi_inclusive) and r.lo == r.hi:
-                pass  # e.g. gte 5, lte 5 outside: every value passes; protovalidate accepts it
             checks.append(Check(rule + ("_exclusive" if r.exclusive else ""), "range", r, _range_message(r)))
         return tuple(checks)
 

@@ -12,16 +12,14 @@ export function at(path: string, name: string): string {
   return path === "" ? name : path + "." + name;
 }
 
-/** The path of a map entry: string keys quoted, other keys as they are. */
+/** The path of a map entry: string keys quoted (as Go's strconv.Quote does printable text), other keys as they are. */
 export function entryPath(path: string, key: string, quoted: boolean): string {
   return path + "[" + (quoted ? JSON.stringify(key) : key) + "]";
 }
 
 /** The number of Unicode code points, which protovalidate's lengths count. */
 export function codePoints(value: string): number {
-  let count = 0;
-  for (const _ of value) count++;
-  return count;
+  return Array.from(value).length;
 }
 
 /** The number of an enum value given as its JSON name or number (unset: 0). */

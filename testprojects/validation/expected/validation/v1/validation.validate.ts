@@ -172,7 +172,7 @@ export function validateCreateOrderRequest(
   }
   {
     const field = at(path, "ship_to");
-    if (!(message.shipTo !== undefined && message.shipTo !== null)) {
+    if (message.shipTo === undefined || message.shipTo === null) {
       out.push({ field, description: "value is required" });
     } else {
       validateAddress(message.shipTo, field, out);
@@ -201,21 +201,21 @@ export function validateCreateOrderRequest(
   {
     const field = at(path, "discount");
     if (message.discount !== undefined && message.discount !== null) {
-      const v = message.discount ?? 0;
+      const v = message.discount;
       if (!(v >= 0 && v <= 100)) out.push({ field, description: "must be greater than or equal to 0 and less than or equal to 100" });
     }
   }
   {
     const field = at(path, "card_token");
     if (message.cardToken !== undefined && message.cardToken !== null) {
-      const v = message.cardToken ?? "";
+      const v = message.cardToken;
       if (codePoints(v) < 4) out.push({ field, description: "must be at least 4 characters" });
     }
   }
   {
     const field = at(path, "iban");
     if (message.iban !== undefined && message.iban !== null) {
-      const v = message.iban ?? "";
+      const v = message.iban;
       if (!PATTERN_3.test(v)) out.push({ field, description: "does not match regex pattern `^[A-Z]{2}[0-9]{2}[A-Z0-9]{4,30}$`" });
     }
   }
@@ -339,7 +339,7 @@ export function validateContact(message: Contact, path = "", out: FieldViolation
   {
     const field = at(path, "id");
     if (message.id !== undefined && message.id !== null) {
-      const v = message.id ?? "";
+      const v = message.id;
       if (v === "") out.push({ field, description: "value is empty, which is not a valid UUID" });
       else if (!isUuid(v)) out.push({ field, description: "must be a valid UUID" });
     }
@@ -347,7 +347,7 @@ export function validateContact(message: Contact, path = "", out: FieldViolation
   {
     const field = at(path, "website");
     if (message.website !== undefined && message.website !== null) {
-      const v = message.website ?? "";
+      const v = message.website;
       if (v === "") out.push({ field, description: "value is empty, which is not a valid URI" });
       else if (!isUri(v)) out.push({ field, description: "must be a valid URI" });
     }
@@ -355,7 +355,7 @@ export function validateContact(message: Contact, path = "", out: FieldViolation
   {
     const field = at(path, "host");
     if (message.host !== undefined && message.host !== null) {
-      const v = message.host ?? "";
+      const v = message.host;
       if (v === "") out.push({ field, description: "value is empty, which is not a valid hostname" });
       else if (!isHostname(v)) out.push({ field, description: "must be a valid hostname" });
     }
@@ -363,7 +363,7 @@ export function validateContact(message: Contact, path = "", out: FieldViolation
   {
     const field = at(path, "ip");
     if (message.ip !== undefined && message.ip !== null) {
-      const v = message.ip ?? "";
+      const v = message.ip;
       if (v === "") out.push({ field, description: "value is empty, which is not a valid IP address" });
       else if (!isIp(v)) out.push({ field, description: "must be a valid IP address" });
     }
@@ -371,7 +371,7 @@ export function validateContact(message: Contact, path = "", out: FieldViolation
   {
     const field = at(path, "ipv4");
     if (message.ipv4 !== undefined && message.ipv4 !== null) {
-      const v = message.ipv4 ?? "";
+      const v = message.ipv4;
       if (v === "") out.push({ field, description: "value is empty, which is not a valid IPv4 address" });
       else if (!isIpv4(v)) out.push({ field, description: "must be a valid IPv4 address" });
     }
@@ -379,7 +379,7 @@ export function validateContact(message: Contact, path = "", out: FieldViolation
   {
     const field = at(path, "ipv6");
     if (message.ipv6 !== undefined && message.ipv6 !== null) {
-      const v = message.ipv6 ?? "";
+      const v = message.ipv6;
       if (v === "") out.push({ field, description: "value is empty, which is not a valid IPv6 address" });
       else if (!isIpv6(v)) out.push({ field, description: "must be a valid IPv6 address" });
     }
