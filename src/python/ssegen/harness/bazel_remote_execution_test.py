@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Sequence
 
@@ -118,8 +119,14 @@ def assert_equal_to_pants(workspace: Workspace, records: List[dict], label: str)
     assert not differ, f"{label}: files that differ from {EXPECTED} (or exist on one side only): {differ}"
 
 
+@dataclass(frozen=True)
+class RemoteBuild:
+    records: List[dict]  # Bazel's execution log
+    worker_log: str
+
+
 @pytest.fixture(scope="module")
-def remote_build(workspace: Workspace) -> List[dict]:
+def remote_build(workspace: Workspace) -> RemoteBuild:
     cluster: Cluster = start_cluster(buildbarn(), workspace.work / "cluster")
     try:
         records = _build(workspace, "remote", bazel_flags(cluster), FIRST_BUILD_TIMEOUT_S)
@@ -128,19 +135,21 @@ def remote_build(workspace: Workspace) -> List[dict]:
         cluster.stop()
     running = [p for p, process in cluster.processes.items() if process.poll() is None]
     assert not running, f"still running after stop: {running}"
+    return RemoteBuild(records, worker_log)
+
+
+def test_generator_actions_execute_remotely_with_the_pants_bytes(workspace: Workspace, remote_build: RemoteBuild) -> None:
+    assert_generators_executed_remotely(remote_build.records, "the remote build")
     # The cluster's side of it: its worker returned each generator action's outputs.
-    for spawn in filter(is_generator, records):
-        for output in spawn.get("listedOutputs", []):
-            assert f'"path":"{output}"' in worker_log, f"the worker's log does not name {output}:\n{worker_log[-3000:]}"
-    return records
+    for spawn in filter(is_generator, remote_build.records):
+        for output in spawn["listedOutputs"]:
+            assert f'"path":"{output}"' in remote_build.worker_log, (
+                f"the worker's log does not name {output}:\n{remote_build.worker_log[-3000:]}"
+            )
+    assert_equal_to_pants(workspace, remote_build.records, "the remote build")
 
 
-def test_generator_actions_execute_remotely_with_the_pants_bytes(workspace: Workspace, remote_build: List[dict]) -> None:
-    assert_generators_executed_remotely(remote_build, "the remote build")
-    assert_equal_to_pants(workspace, remote_build, "the remote build")
-
-
-def test_a_local_build_is_rejected_by_the_same_check(workspace: Workspace, remote_build: List[dict]) -> None:
+def test_a_local_build_is_rejected_by_the_same_check(workspace: Workspace, remote_build: RemoteBuild) -> None:
     workspace.bazel("clean")
     records = _build(workspace, "local", (), FIRST_BUILD_TIMEOUT_S)
     assert_equal_to_pants(workspace, records, "the local build")
