@@ -10,9 +10,11 @@ action cache), so nothing can be served instead of executed.
 Bazel's own record decides where each generator action ran: its execution log
 (--execution_log_json_file) must give every SsegenGenerate* spawn the runner `remote`, not a
 cache hit; the worker's log must name each of their outputs. The generated files must equal
-testprojects/market_data/expected (written by Pants) byte for byte. Then the same build without
-the cluster (after `bazel clean`) runs the generator in Bazel's local sandbox: its outputs are
-the same, and the check rejects its execution log.
+testprojects/market_data/expected (written by Pants) byte for byte. After `bazel clean`, the
+same build against the same cluster gets every generator action from the cluster's action cache
+(which Pants 2.17 never gets under remote execution). Last, the same build without the cluster
+(after another clean) runs the generator in Bazel's local sandbox: its outputs are the same, and
+the check rejects its execution log.
 
 The cluster is stopped once the remote build is done, also when it fails, and its processes die
 with the test process; the Bazel server is shut down at the end. Needs what harness:bazel needs
@@ -73,15 +75,6 @@ def workspace(work: Path) -> Iterator[Workspace]:
         ws.bazel("shutdown")
 
 
-def _build(workspace: Workspace, name: str, flags: Sequence[str], timeout: int) -> List[dict]:
-    """Builds TARGETS; returns the build's spawns (its execution log)."""
-    log = workspace.work / f"{name}.json"
-    start = time.monotonic()
-    workspace.bazel("build", f"--execution_log_json_file={log}", *flags, *TARGETS, timeout=timeout)
-    print(f"{name} build: {time.monotonic() - start:.1f}s")  # for the record (pytest -s)
-    return spawns(log)
-
-
 def assert_generators_executed_remotely(records: List[dict], label: str) -> None:
     generators = [s for s in records if is_generator(s)]
     assert len(generators) == GENERATOR_ACTIONS, f"{label}: generator actions {[s.get('mnemonic') for s in generators]}"
@@ -107,51 +100,79 @@ def _generated(workspace: Workspace, records: List[dict]) -> Dict[str, bytes]:
     return files
 
 
-def assert_equal_to_pants(workspace: Workspace, records: List[dict], label: str) -> None:
+def assert_equal_to_pants(generated: Dict[str, bytes], label: str) -> None:
     expected_root = repo_path(EXPECTED)
     expected = {
         p.relative_to(expected_root).as_posix(): p.read_bytes()
         for p in sorted(expected_root.rglob("*"))
         if p.is_file() and p.name != "BUILD"
     }
-    generated = _generated(workspace, records)
     differ = sorted(p for p in set(expected) | set(generated) if expected.get(p) != generated.get(p))
     assert not differ, f"{label}: files that differ from {EXPECTED} (or exist on one side only): {differ}"
 
 
 @dataclass(frozen=True)
-class RemoteBuild:
+class Build:
     records: List[dict]  # Bazel's execution log
-    worker_log: str
+    generated: Dict[str, bytes]
+
+
+def _build(workspace: Workspace, name: str, flags: Sequence[str]) -> Build:
+    """Builds TARGETS; returns the build's execution log and the files its generator actions wrote."""
+    log = workspace.work / f"{name}.json"
+    start = time.monotonic()
+    workspace.bazel("build", f"--execution_log_json_file={log}", *flags, *TARGETS, timeout=FIRST_BUILD_TIMEOUT_S)
+    print(f"{name} build: {time.monotonic() - start:.1f}s")  # for the record (pytest -s)
+    records = spawns(log)
+    return Build(records, _generated(workspace, records))
+
+
+@dataclass(frozen=True)
+class RemoteBuilds:
+    first: Build
+    worker_log: str  # after the first build
+    after_clean: Build  # again on the same cluster, after `bazel clean`
 
 
 @pytest.fixture(scope="module")
-def remote_build(workspace: Workspace) -> RemoteBuild:
+def remote(workspace: Workspace) -> RemoteBuilds:
     cluster: Cluster = start_cluster(buildbarn(), workspace.work / "cluster")
     try:
-        records = _build(workspace, "remote", bazel_flags(cluster), FIRST_BUILD_TIMEOUT_S)
+        first = _build(workspace, "remote", bazel_flags(cluster))
         worker_log = cluster.log("bb_worker")
+        workspace.bazel("clean")
+        after_clean = _build(workspace, "remote-after-clean", bazel_flags(cluster))
     finally:
         cluster.stop()
     running = [p for p, process in cluster.processes.items() if process.poll() is None]
     assert not running, f"still running after stop: {running}"
-    return RemoteBuild(records, worker_log)
+    return RemoteBuilds(first, worker_log, after_clean)
 
 
-def test_generator_actions_execute_remotely_with_the_pants_bytes(workspace: Workspace, remote_build: RemoteBuild) -> None:
-    assert_generators_executed_remotely(remote_build.records, "the remote build")
+def test_generator_actions_execute_remotely_with_the_pants_bytes(remote: RemoteBuilds) -> None:
+    assert_generators_executed_remotely(remote.first.records, "the remote build")
     # The cluster's side of it: its worker returned each generator action's outputs.
-    for spawn in filter(is_generator, remote_build.records):
+    for spawn in filter(is_generator, remote.first.records):
         for output in spawn["listedOutputs"]:
-            assert f'"path":"{output}"' in remote_build.worker_log, (
-                f"the worker's log does not name {output}:\n{remote_build.worker_log[-3000:]}"
+            assert f'"path":"{output}"' in remote.worker_log, (
+                f"the worker's log does not name {output}:\n{remote.worker_log[-3000:]}"
             )
-    assert_equal_to_pants(workspace, remote_build.records, "the remote build")
+    assert_equal_to_pants(remote.first.generated, "the remote build")
 
 
-def test_a_local_build_is_rejected_by_the_same_check(workspace: Workspace, remote_build: RemoteBuild) -> None:
+def test_the_cluster_serves_them_from_its_action_cache_after_a_clean(remote: RemoteBuilds) -> None:
+    """Unlike Pants 2.17, Bazel looks an action up in the remote action cache before executing it,
+    and Buildbarn's worker stored each result there."""
+    generators = [s for s in remote.after_clean.records if is_generator(s)]
+    assert len(generators) == GENERATOR_ACTIONS, [s.get("mnemonic") for s in generators]
+    executed = [f"{s['mnemonic']}: runner {s.get('runner')!r}" for s in generators if not s.get("remoteCacheHit")]
+    assert not executed, f"generator actions not served from the cluster's action cache: {executed}"
+    assert_equal_to_pants(remote.after_clean.generated, "the build after a clean")
+
+
+def test_a_local_build_is_rejected_by_the_same_check(workspace: Workspace, remote: RemoteBuilds) -> None:
     workspace.bazel("clean")
-    records = _build(workspace, "local", (), FIRST_BUILD_TIMEOUT_S)
-    assert_equal_to_pants(workspace, records, "the local build")
+    local = _build(workspace, "local", ())
+    assert_equal_to_pants(local.generated, "the local build")
     with pytest.raises(AssertionError, match="generator actions that did not execute remotely"):
-        assert_generators_executed_remotely(records, "the local build")
+        assert_generators_executed_remotely(local.records, "the local build")
