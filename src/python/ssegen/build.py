@@ -12,6 +12,7 @@ from ssegen.jsonmapping import build_mapping
 from ssegen.errors import GenerationError, Location, Problem
 from ssegen.input_checks import encoding_problems, unloadable_file_problem
 from ssegen.model import (
+    VALIDATE_PROTO,
     VERBS_WITH_BODY,
     Enum,
     EnumValue,
@@ -659,6 +660,7 @@ def build_model(
             services=builder.services(proto) if proto.name in generate else (),
             message_names=tuple(message_names),
             enum_names=tuple(enum_names),
+            uses_validation=VALIDATE_PROTO in proto.dependency,
         )
     files = [all_files[name] for name in files_to_generate]
     builder.check_routes(s for f in files for s in f.services)

@@ -253,6 +253,74 @@ def test_json_codec_only_where_messages_need_it(tmp_path: Path) -> None:
     assert '"jsonmap.v1.Plain"' not in mapped and '"jsonmap.v1.Address"' not in mapped
 
 
+# A stand-in for protovalidate's protos: the renderer looks only at which files import them.
+VALIDATE_STUB = """
+    syntax = "proto3";
+    package buf.validate;
+    message FieldRules {}
+"""
+
+
+def validation_protos(request_file_imports_validate: bool, item_file_imports_validate: bool) -> Dict[str, str]:
+    def imports(uses: bool) -> str:
+        return 'import "buf/validate/validate.proto";' if uses else ""
+
+    return {
+        "buf/validate/validate.proto": VALIDATE_STUB,
+        "p/v1/item.proto": f"""
+            syntax = "proto3";
+            package p.v1;
+            {imports(item_file_imports_validate)}
+            option go_package = "example.com/p/v1;pv1";
+            message Item {{ string sku = 1; }}
+        """,
+        "p/v1/p.proto": f"""
+            syntax = "proto3";
+            package p.v1;
+            import "sebuf/http/annotations.proto";
+            import "p/v1/item.proto";
+            {imports(request_file_imports_validate)}
+            option go_package = "example.com/p/v1;pv1";
+            service S {{ rpc Put(PutRequest) returns (Item); }}
+            message PutRequest {{ Item item = 1; }}
+        """,
+    }
+
+
+@pytest.mark.parametrize(
+    "request_file, item_file, validates",
+    [(True, False, True), (False, True, True), (False, False, False)],
+)
+def test_protovalidate_only_where_requests_have_buf_validate_rules(
+    tmp_path: Path, request_file: bool, item_file: bool, validates: bool
+) -> None:
+    # The request's own file, or the file of a message inside it, imports buf/validate.
+    files = render_protos(tmp_path, validation_protos(request_file, item_file))
+    out = "p/v1/pv1http/"
+    assert (out + "ssegen_validate.go" in files) == validates
+    importing = sorted(p for p, text in files.items() if "buf.build/go/protovalidate" in text)
+    assert importing == ([out + "ssegen_validate.go"] if validates else [])
+    server, client = files[out + "ssegen_server.go"], files[out + "ssegen_client.go"]
+    assert ("validateRequest(msg)" in server and "compileRequestRules(" in server) == validates
+    assert ("func WithRequestValidation() ClientOption" in client and "validateRequest(req)" in client) == validates
+
+
+def test_responses_with_rules_are_not_validated(tmp_path: Path) -> None:
+    protos = validation_protos(False, False)
+    protos["p/v1/item.proto"] = protos["p/v1/item.proto"].replace(
+        "package p.v1;", 'package p.v1;\n            import "buf/validate/validate.proto";'
+    )
+    protos["p/v1/p.proto"] = protos["p/v1/p.proto"].replace("PutRequest { Item item = 1; }", "PutRequest { string id = 1; }")
+    assert "p/v1/pv1http/ssegen_validate.go" not in render_protos(tmp_path, protos)
+
+
+def test_validate_file_is_the_same_for_server_and_client(tmp_path: Path) -> None:
+    protos = validation_protos(True, False)
+    server = render_protos(tmp_path / "s", protos, "outputs=go_server")["p/v1/pv1http/ssegen_validate.go"]
+    client = render_protos(tmp_path / "c", protos, "outputs=go_client")["p/v1/pv1http/ssegen_validate.go"]
+    assert server == client
+
+
 def test_output_is_deterministic() -> None:
     root = repo_path(MULTI)
     files = ["shop/orders/v1/returns_service.proto", "shop/orders/v1/orders_service.proto"]

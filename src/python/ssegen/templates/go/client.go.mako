@@ -65,6 +65,15 @@ func WithSebufStreamFraming() ClientOption {
 	return func(cfg *clientConfig) { cfg.sebufFraming = true }
 }
 
+% if validation:
+// WithRequestValidation checks every request against its buf.validate rules before sending
+// it: a violation is returned as the *ValidationError a server answers with status 400, and
+// nothing is sent.
+func WithRequestValidation() ClientOption {
+	return func(cfg *clientConfig) { cfg.validate = true }
+}
+
+% endif
 // WithMaxEventSize limits the data of one stream event to n bytes (default 16 MiB; 0 means
 // no limit). A larger event ends the stream with *EventTooLargeError.
 func WithMaxEventSize(n int) ClientOption {
@@ -143,6 +152,9 @@ type clientConfig struct {
 	reconnect    ReconnectPolicy
 	maxEventSize int
 	sebufFraming bool
+% if validation:
+	validate     bool
+% endif
 }
 
 type callConfig struct {
@@ -190,6 +202,13 @@ type sendFunc func(ctx context.Context, lastEventID string) (*http.Response, err
 
 // prepare builds the URL and encodes the body once.
 func (c *clientConfig) prepare(route *clientRoute, req proto.Message, call *callConfig, accept string) (sendFunc, error) {
+% if validation:
+	if c.validate {
+		if err := validateRequest(req); err != nil {
+			return nil, err
+		}
+	}
+% endif
 	target, err := c.url(route, req)
 	if err != nil {
 		return nil, err

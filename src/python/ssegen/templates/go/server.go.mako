@@ -234,6 +234,12 @@ func handle[Req any, PReq messagePointer[Req]](r *registrar, route *serverRoute,
 		r.errs = append(r.errs, err)
 		return
 	}
+% if validation:
+	if err := compileRequestRules(PReq(new(Req))); err != nil {
+		r.errs = append(r.errs, fmt.Errorf("ssegen: %s: %w", route.method, err))
+		return
+	}
+% endif
 	cfg := &r.cfg
 	r.add(route.pattern, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		cfg.cors.allow(w.Header(), req)
@@ -243,6 +249,13 @@ func handle[Req any, PReq messagePointer[Req]](r *registrar, route *serverRoute,
 			cfg.writeError(w, req, err)
 			return
 		}
+% if validation:
+		// The buf.validate rules, on the whole bound request; before a stream commits.
+		if err := validateRequest(msg); err != nil {
+			cfg.writeError(w, req, err)
+			return
+		}
+% endif
 		serve(cfg, w, req, msg)
 	}))
 }
