@@ -66,6 +66,13 @@ func WithSebufStreamFraming() ClientOption {
 	return func(cfg *clientConfig) { cfg.sebufFraming = true }
 }
 
+// WithRequestValidation checks every request against its buf.validate rules before sending
+// it: a violation is returned as the *ValidationError a server answers with status 400, and
+// nothing is sent.
+func WithRequestValidation() ClientOption {
+	return func(cfg *clientConfig) { cfg.validate = true }
+}
+
 // WithMaxEventSize limits the data of one stream event to n bytes (default 16 MiB; 0 means
 // no limit). A larger event ends the stream with *EventTooLargeError.
 func WithMaxEventSize(n int) ClientOption {
@@ -144,6 +151,7 @@ type clientConfig struct {
 	reconnect    ReconnectPolicy
 	maxEventSize int
 	sebufFraming bool
+	validate     bool
 }
 
 type callConfig struct {
@@ -191,6 +199,11 @@ type sendFunc func(ctx context.Context, lastEventID string) (*http.Response, err
 
 // prepare builds the URL and encodes the body once.
 func (c *clientConfig) prepare(route *clientRoute, req proto.Message, call *callConfig, accept string) (sendFunc, error) {
+	if c.validate {
+		if err := validateRequest(req); err != nil {
+			return nil, err
+		}
+	}
 	target, err := c.url(route, req)
 	if err != nil {
 		return nil, err

@@ -235,12 +235,21 @@ func handle[Req any, PReq messagePointer[Req]](r *registrar, route *serverRoute,
 		r.errs = append(r.errs, err)
 		return
 	}
+	if err := compileRequestRules(PReq(new(Req))); err != nil {
+		r.errs = append(r.errs, fmt.Errorf("ssegen: %s: %w", route.method, err))
+		return
+	}
 	cfg := &r.cfg
 	r.add(route.pattern, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		cfg.cors.allow(w.Header(), req)
 		req = withCallState(req)
 		msg := PReq(new(Req))
 		if err := cfg.bind(w, req, b, msg); err != nil {
+			cfg.writeError(w, req, err)
+			return
+		}
+		// The buf.validate rules, on the whole bound request; before a stream commits.
+		if err := validateRequest(msg); err != nil {
 			cfg.writeError(w, req, err)
 			return
 		}
