@@ -9,6 +9,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool
 
 from ssegen import annotations as ann
 from ssegen.jsonmapping import build_mapping
+from ssegen.validation import build_validation
 from ssegen.errors import GenerationError, Location, Problem
 from ssegen.input_checks import encoding_problems, unloadable_file_problem
 from ssegen.model import (
@@ -648,6 +649,10 @@ def build_model(
         protos, builder.options, {p.name: builder.sources(p) for p in protos}, builder.messages, builder.enums
     )
     builder.problems.extend(json_problems)
+    validation, validation_problems = build_validation(
+        protos, builder.options, {p.name: builder.sources(p) for p in protos}, builder.messages, json_mapping.mapped
+    )
+    builder.problems.extend(validation_problems)
     generate = set(files_to_generate)
     all_files = {}
     for proto in protos:
@@ -674,4 +679,5 @@ def build_model(
         enums=builder.enums,
         warnings=warnings,
         json=json_mapping,
+        validation=validation,
     )

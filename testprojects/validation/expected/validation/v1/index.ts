@@ -4,6 +4,7 @@
 export * from "./validation.js";
 export * from "./validation.client.js";
 export * from "./validation.server.js";
+export * from "./validation.validate.js";
 export * from "./ssegen_errors.js";
 export * from "./ssegen_json.js";
 export * from "./ssegen_client_runtime.js";

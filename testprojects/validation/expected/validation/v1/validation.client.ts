@@ -22,6 +22,13 @@ import type {
   StreamQuotesRequest,
   WatchOrdersRequest,
 } from "./validation.js";
+import {
+  validateContact,
+  validateCreateOrderRequest,
+  validateListOrdersRequest,
+  validateStreamQuotesRequest,
+  validateWatchOrdersRequest,
+} from "./validation.validate.js";
 
 /** Options of OrderServiceClient: the transport, defaults for every call, and typed headers. */
 export interface OrderServiceClientOptions extends ClientOptions {}
@@ -48,6 +55,7 @@ export class OrderServiceClient {
         method: "POST",
         path: "/v1/accounts/" + pathSegment(request.accountId, "") + "/orders",
         body: request,
+        validate: () => validateCreateOrderRequest(request),
       },
       options,
       decoder<Order>(validation_json.Order),
@@ -66,6 +74,7 @@ export class OrderServiceClient {
           ["cursor", request.cursor],
           ["status", request.statuses],
         ],
+        validate: () => validateListOrdersRequest(request),
       },
       options,
       decoder<ListOrdersResponse>(validation_json.ListOrdersResponse),
@@ -94,6 +103,7 @@ export class OrderServiceClient {
           ["since", request.since],
           ["symbol", request.symbol],
         ],
+        validate: () => validateWatchOrdersRequest(request),
       },
       options,
       decoder<Order>(validation_json.Order),
@@ -119,6 +129,7 @@ export class OrderServiceClient {
         method: "POST",
         path: "/v1/quotes/stream",
         body: request,
+        validate: () => validateStreamQuotesRequest(request),
       },
       options,
       decoder<Quote>(validation_json.Quote),
@@ -133,6 +144,7 @@ export class OrderServiceClient {
         method: "PUT",
         path: "/v1/contacts",
         body: request,
+        validate: () => validateContact(request),
       },
       options,
       decoder<Contact>(validation_json.Contact),

@@ -20,6 +20,13 @@ import type {
   StreamQuotesRequest,
   WatchOrdersRequest,
 } from "./validation.js";
+import {
+  validateContact,
+  validateCreateOrderRequest,
+  validateListOrdersRequest,
+  validateStreamQuotesRequest,
+  validateWatchOrdersRequest,
+} from "./validation.validate.js";
 
 /** Implement it and serve the routes of `createOrderServiceRoutes`. */
 export interface OrderServiceHandler {
@@ -51,6 +58,7 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
         query: [],
         body: true,
         request: validation_json.CreateOrderRequest,
+        validate: validateCreateOrderRequest,
       },
       (request, context) => handler.createOrder(request, context),
       options,
@@ -73,6 +81,7 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
           },
         ],
         body: false,
+        validate: validateListOrdersRequest,
       },
       (request, context) => handler.listOrders(request, context),
       options,
@@ -89,6 +98,7 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
           { name: "symbol", field: "symbol", type: "string" },
         ],
         body: false,
+        validate: validateWatchOrdersRequest,
       },
       (request, context) => handler.watchOrders(request, context),
       options,
@@ -103,6 +113,7 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
         query: [],
         body: true,
         request: validation_json.StreamQuotesRequest,
+        validate: validateStreamQuotesRequest,
       },
       (request, context) => handler.streamQuotes(request, context),
       options,
@@ -117,6 +128,7 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
         query: [],
         body: true,
         request: validation_json.Contact,
+        validate: validateContact,
       },
       (request, context) => handler.updateContact(request, context),
       options,
