@@ -13,7 +13,6 @@ from ssegen.validation import build_validation
 from ssegen.errors import GenerationError, Location, Problem
 from ssegen.input_checks import encoding_problems, unloadable_file_problem
 from ssegen.model import (
-    VALIDATE_PROTO,
     VERBS_WITH_BODY,
     Enum,
     EnumValue,
@@ -665,7 +664,6 @@ def build_model(
             services=builder.services(proto) if proto.name in generate else (),
             message_names=tuple(message_names),
             enum_names=tuple(enum_names),
-            uses_validation=VALIDATE_PROTO in proto.dependency,
         )
     files = [all_files[name] for name in files_to_generate]
     builder.check_routes(s for f in files for s in f.services)

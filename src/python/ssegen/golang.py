@@ -216,9 +216,9 @@ class _OutputPackage:
         return tuple(s for f in self.files for s in f.services)
 
     def validates(self, model: Model) -> bool:
-        """Whether its requests are checked with protovalidate: some request type, or a message
-        inside one, comes from a file that uses buf.validate."""
-        return model.uses_validation(tuple(m.request.full_name for s in self.services for m in s.methods))
+        """Whether its requests are checked with protovalidate: some request type has buf.validate
+        rules, or reaches a message with some."""
+        return any(model.validation.uses_protovalidate(m.request.full_name) for s in self.services for m in s.methods)
 
 
 def _go_package_problem(file: ProtoFile, why: str) -> Problem:

@@ -23,9 +23,6 @@ RESERVED_EVENT_NAMES = (SSE_ERROR_EVENT, SSE_END_EVENT)
 
 VERBS_WITH_BODY = ("POST", "PUT", "PATCH")
 
-# protovalidate's rules (`buf.validate` options): a file importing it may constrain its messages.
-VALIDATE_PROTO = "buf/validate/validate.proto"
-
 # Proto scalar type names, as protoc spells them without the TYPE_ prefix, lower-cased.
 INTEGER_64 = ("int64", "sint64", "sfixed64", "uint64", "fixed64")
 UNSIGNED = ("uint32", "fixed32", "uint64", "fixed64")
@@ -202,8 +199,6 @@ class ProtoFile:
     services: Tuple[Service, ...]
     message_names: Tuple[str, ...]  # full names of the messages declared here, nested included
     enum_names: Tuple[str, ...]
-    # The file imports buf/validate/validate.proto: its messages may carry buf.validate rules.
-    uses_validation: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,12 +220,6 @@ class Model:
     @property
     def services(self) -> Tuple[Service, ...]:
         return tuple(s for f in self.files for s in f.services)
-
-    def uses_validation(self, roots: Tuple[str, ...]) -> bool:
-        """Whether a message reachable from the given message names comes from a file that uses
-        buf.validate: requests of these types are then checked against their rules."""
-        messages, _ = self.reachable_types(roots)
-        return any(self.all_files[self.messages[m].file].uses_validation for m in messages if m in self.messages)
 
     def reachable_types(self, roots: Tuple[str, ...]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """Full names of the messages and enums reachable from the given message names, sorted.
