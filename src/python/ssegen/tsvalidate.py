@@ -43,7 +43,11 @@ def reference(model: Model, imports, full_name: str) -> Optional[str]:
 
 
 def files_with_checks(model: Model) -> List[ProtoFile]:
-    return [p for p in model.files if any(has_checks(model, n) for n in p.message_names)]
+    """The files that get a `<file>.validate.ts`: some message has checks or rules left to Go."""
+    if model.validation is None:
+        return []
+    return [p for p in model.files
+            if any(has_checks(model, n) or model.validation.left_to_go(n) for n in p.message_names)]
 
 
 def _push(field_var: str, message: str) -> str:

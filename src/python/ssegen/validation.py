@@ -222,7 +222,7 @@ class _Reader:
             if len(message_rules.oneof):
                 left.append("message oneof rule")
         required_oneofs = []
-        for i, decl in enumerate(proto.oneof_decl):
+        for decl in proto.oneof_decl:
             oneof_rules = self.options.extension(decl.options, ONEOF_RULES)
             if oneof_rules is not None:
                 any_rule = True
@@ -275,9 +275,11 @@ class _Reader:
                 checks = self._sizes(m, "map", "pairs", "map must be at least {} entries", "map must be at most {} entries",
                                      location(number), subject)
                 if m.HasField("keys"):
-                    key = self._value_rules(m.keys, f.map_key, f"{subject} (map keys)", location(number, _number(m, "keys")), left, "keys")  # type: ignore[arg-type]
+                    key = self._value_rules(m.keys, f.map_key, f"{subject} (map keys)",  # type: ignore[arg-type]
+                                            location(number, _number(m, "keys")), left)
                 if m.HasField("values"):
-                    value = self._value_rules(m.values, f.map_value, f"{subject} (map values)", location(number, _number(m, "values")), left, "values")  # type: ignore[arg-type]
+                    value = self._value_rules(m.values, f.map_value, f"{subject} (map values)",  # type: ignore[arg-type]
+                                              location(number, _number(m, "values")), left)
         elif f.repeated:
             if kind not in (None, "repeated"):
                 self._mismatch(location(number), subject, kind, "repeated")
@@ -287,11 +289,12 @@ class _Reader:
                                      "must contain no more than {} item(s)", location(number), subject)
                 if r.unique:
                     if f.is_message:
-                        self.problem(location(number, _number(r, "unique")), subject, "`unique` cannot compare messages; protovalidate cannot check it.",
+                        self.problem(location(number, _number(r, "unique")), subject,
+                                     "`unique` cannot compare messages; protovalidate cannot check it.",
                                      "remove `unique`, or make the items a scalar or enum type.")
                     checks += (Check("repeated.unique", "unique", True, "repeated value must contain unique items"),)
                 if r.HasField("items"):
-                    value = self._value_rules(r.items, f, f"{subject} (items)", location(number, _number(r, "items")), left, "items")
+                    value = self._value_rules(r.items, f, f"{subject} (items)", location(number, _number(r, "items")), left)
         else:
             value = self._typed_value(rules, kind, number, f, subject, location, left)
         required = rules.required
@@ -308,7 +311,7 @@ class _Reader:
     def _kind(f: Field) -> str:
         return "enum" if f.is_enum else _scalar_kind(f.type)
 
-    def _value_rules(self, rules, f: Field, subject: str, locate_value, left: List[str], what: str) -> ValueRules:
+    def _value_rules(self, rules, f: Field, subject: str, locate_value: Location, left: List[str]) -> ValueRules:
         """Rules of list items, map keys or map values (a FieldRules of their own)."""
         for c in rules.cel:
             left.append(f"{subject}: CEL rule {c.id or c.expression!r}")

@@ -156,3 +156,26 @@ def test_invalid_case(case: str) -> None:
     with pytest.raises(GenerationError) as info:
         _model(INVALID_ROOT, [f"{case}/{case}.proto"])
     assert str(info.value) == expected
+
+
+def test_a_file_with_only_cel_rules_says_so_in_typescript(tmp_path: Path) -> None:
+    from ssegen.generate import generate
+
+    (tmp_path / "t.proto").write_text(textwrap.dedent("""\
+        syntax = "proto3";
+        package t;
+        import "buf/validate/validate.proto";
+        import "sebuf/http/annotations.proto";
+        service S {
+          rpc Get(M) returns (M) { option (sebuf.http.config) = {path: "/m", method: HTTP_METHOD_POST}; }
+        }
+        message M {
+          option (buf.validate.message).cel = {id: "m.ok", expression: "true"};
+          string a = 1;
+        }
+    """))
+    request = compile_request(["t.proto"], [str(tmp_path), str(repo_path("src/protos"))], "outputs=ts_server")
+    files = generate(request)["ts"]
+    assert "//   - t.M: message CEL rule 'm.ok'\n" in files["t.validate.ts"]
+    assert "export {};" in files["t.validate.ts"]
+    assert "validate:" not in files["t.server.ts"]

@@ -22,6 +22,10 @@ ${line}
 ${line}
 % endfor
 % endif
+% if not functions:
+
+export {};
+% endif
 % for function in functions:
 
 % for line in function:
