@@ -39,9 +39,12 @@ SEBUF_SCENARIOS = INTEROP + "/sebuf_scenarios.json"
 # Reconnection always ends: the generated clients against sebufpeer serving streams that end without
 # the end event, ignore Last-Event-ID or close at once.
 RECONNECT_SCENARIOS = INTEROP + "/reconnect_scenarios.json"
+# sebuf's JSON mapping: json_mapping's JsonMapService between the generated clients and servers,
+# every option through unary calls and streams (go/jsonmapserver, go/jsonmapdriver, ts/jsonmap_*.ts).
+JSON_MAPPING_SCENARIOS = INTEROP + "/json_mapping_scenarios.json"
 # Where the interop sources go inside the assembled Go module / TS package.
 GO_DIR = "interop"
-TS_FILES = ("interop_server.ts", "interop_driver.ts")
+TS_FILES = ("interop_server.ts", "interop_driver.ts", "jsonmap_server.ts", "jsonmap_driver.ts")
 
 # Generous ceilings so a hung child fails the test instead of the whole run; not timing checks.
 BUILD_TIMEOUT_S = 900
@@ -51,7 +54,9 @@ DRIVER_TIMEOUT_S = 600
 PAIRS = [("go", "go"), ("ts", "ts"), ("go", "ts"), ("ts", "go")]  # (client, server)
 SEBUF_PAIRS = [("sebuf", "go"), ("sebuf", "ts"), ("go", "sebuf"), ("ts", "sebuf")]
 RECONNECT_PAIRS = [("go", "sebuf"), ("ts", "sebuf")]
-NAMES = {"go": "Go", "ts": "TS", "sebuf": "sebuf-framing", "reconnect": "reconnect-test"}
+NAMES = {"go": "Go", "ts": "TS", "sebuf": "sebuf-framing", "reconnect": "reconnect-test", "go-json": "Go", "ts-json": "TS"}
+# The JSON-mapping pairs, keyed apart from the market_data pairs in the results.
+JSON_PAIRS = [(c + "-json", s + "-json") for c, s in PAIRS]
 REPRODUCE = "./pants test src/python/ssegen/harness:interop"
 REWRITE = (
     "./pants test --force src/python/ssegen/harness:interop "
@@ -71,6 +76,9 @@ class Built(NamedTuple):
     # sebufpeer serving reconnect_scenarios.json, and the drivers reading it.
     reconnect_server: Dict[str, Tuple[List[str], Path]]
     reconnect_driver: Dict[str, Tuple[List[str], Path]]
+    # The JSON-mapping servers and drivers, both reading json_mapping_scenarios.json.
+    json_mapping_server: Dict[str, Tuple[List[str], Path]]
+    json_mapping_driver: Dict[str, Tuple[List[str], Path]]
 
 
 def scenario_names(path: str = SCENARIOS) -> List[str]:
@@ -79,7 +87,8 @@ def scenario_names(path: str = SCENARIOS) -> List[str]:
 
 
 def build_go(work: Path) -> Tuple[Path, Path, Path]:
-    """The Go server, driver and sebuf peer binaries, built in the module the Go harness assembles."""
+    """The Go server, driver and sebuf peer binaries, built in the module the Go harness assembles
+    (with the JSON-mapping server and driver beside them in the same folder)."""
     work.mkdir(parents=True)
     module = go_test.assemble(work, go_test.generated_go())
     shutil.copytree(repo_path(INTEROP + "/go"), module.root / GO_DIR)
@@ -119,6 +128,8 @@ def built() -> Iterator[Built]:
         scenarios = str(repo_path(SCENARIOS))
         sebuf_scenarios = str(repo_path(SEBUF_SCENARIOS))
         reconnect_scenarios = str(repo_path(RECONNECT_SCENARIOS))
+        json_mapping_scenarios = str(repo_path(JSON_MAPPING_SCENARIOS))
+        bin_dir = go_server.parent
         yield Built(
             server={
                 "go": ([str(go_server)], work),
@@ -143,6 +154,14 @@ def built() -> Iterator[Built]:
             reconnect_driver={
                 "go": ([str(go_driver), "-scenarios", reconnect_scenarios, "-base-url"], work),
                 "ts": (["node", "build/src/interop_driver.js", reconnect_scenarios], package),
+            },
+            json_mapping_server={
+                "go": ([str(bin_dir / "jsonmapserver"), "-scenarios", json_mapping_scenarios], work),
+                "ts": (["node", "build/src/jsonmap_server.js", json_mapping_scenarios], package),
+            },
+            json_mapping_driver={
+                "go": ([str(bin_dir / "jsonmapdriver"), "-scenarios", json_mapping_scenarios, "-base-url"], work),
+                "ts": (["node", "build/src/jsonmap_driver.js", json_mapping_scenarios], package),
             },
         )
     finally:
@@ -202,6 +221,7 @@ def run_pair(built: Built, client: str, server: str, suite: str = SCENARIOS) -> 
         SCENARIOS: (built.server, built.driver),
         SEBUF_SCENARIOS: (built.sebuf_server, built.sebuf_driver),
         RECONNECT_SCENARIOS: (built.reconnect_server, built.reconnect_driver),
+        JSON_MAPPING_SCENARIOS: (built.json_mapping_server, built.json_mapping_driver),
     }[suite]
     argv, cwd = servers[server]
     process = Server(argv, cwd)
@@ -271,7 +291,8 @@ def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
     sebuf_table, sebuf_failures = render_table(results, SEBUF_PAIRS, SEBUF_SCENARIOS)
     reconnect_pairs = [(c, "reconnect") for c, _ in RECONNECT_PAIRS]
     reconnect_table, reconnect_failures = render_table(results, reconnect_pairs, RECONNECT_SCENARIOS)
-    failures += sebuf_failures + reconnect_failures
+    json_table, json_failures = render_table(results, JSON_PAIRS, JSON_MAPPING_SCENARIOS)
+    failures += sebuf_failures + reconnect_failures + json_failures
     return (
         "# Interop matrix\n\n"
         "Every generated client against every generated server of `testprojects/market_data`, all driving\n"
@@ -288,7 +309,11 @@ def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
         "Reconnection always ends (`testprojects/interop/reconnect_scenarios.json`): `sebufpeer` serves\n"
         "streams with ids and no end event, resuming after `Last-Event-ID`, replaying everything, or closing\n"
         "at once; the clients reconnect, deliver each event once and end with an interruption.\n\n"
-        f"{reconnect_table}\n"
+        f"{reconnect_table}\n\n"
+        "sebuf's JSON mapping (`testprojects/interop/json_mapping_scenarios.json`): `testprojects/json_mapping`'s\n"
+        "service between the generated clients and servers; each side checks the values it decoded and the\n"
+        "JSON on the wire.\n\n"
+        f"{json_table}\n"
         + ("\nFailures:\n\n" + "\n".join(failures) + "\n" if failures else "")
     )
 
@@ -309,6 +334,17 @@ def test_sebuf_framing_interop(built: Built, matrix: Dict[Tuple[str, str], Dict[
     matrix[(client, server)] = results
     failures = [
         f"{NAMES[client]} client -> {NAMES[server]} server: {name}: {detail}" for name, detail in results.items() if detail
+    ]
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("client,server", PAIRS, ids=[f"{c}-client-{s}-server" for c, s in PAIRS])
+def test_json_mapping_interop(built: Built, matrix: Dict[Tuple[str, str], Dict[str, str]], client: str, server: str) -> None:
+    results = run_pair(built, client, server, JSON_MAPPING_SCENARIOS)
+    matrix[(client + "-json", server + "-json")] = results
+    failures = [
+        f"{NAMES[client]} client -> {NAMES[server]} server (JSON mapping): {name}: {detail}"
+        for name, detail in results.items() if detail
     ]
     assert not failures, "\n".join(failures)
 

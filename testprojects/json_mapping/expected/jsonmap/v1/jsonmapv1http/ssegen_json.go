@@ -103,6 +103,14 @@ var jsonMessages = map[protoreflect.FullName]*jsonMessageSpec{
 	"jsonmap.v1.ItemList": {
 		unwrap: true,
 	},
+	"jsonmap.v1.LookupRequest": {
+		fields: []jsonFieldSpec{
+			{name: "n", int64Number: true},
+			{name: "priority", enumNumber: true},
+			{name: "levels", enumNumber: true},
+			{name: "big", int64Number: true},
+		},
+	},
 	"jsonmap.v1.Photo": {
 		// Its JSON differs from protojson's only in its fields' types.
 	},
