@@ -140,9 +140,26 @@ function lookup(obj: JsonObject, prefix: string, field: FieldSchema): [unknown, 
   return [own(obj, prefix + field.name), prefix + field.name];
 }
 
+// The annotated oneof of each member field's key, worked out once per schema (every message
+// read or written asks).
+const ONEOF_MEMBERS = new WeakMap<MessageSchema, ReadonlyMap<string, OneofSchema>>();
+const NO_ONEOFS: ReadonlyMap<string, OneofSchema> = new Map();
+
+function oneofMembers(schema: MessageSchema): ReadonlyMap<string, OneofSchema> {
+  if (schema.oneofs === undefined) return NO_ONEOFS;
+  let byKey = ONEOF_MEMBERS.get(schema);
+  if (byKey === undefined) {
+    const map = new Map<string, OneofSchema>();
+    for (const oneof of schema.oneofs) for (const [, key] of oneof.members) map.set(key, oneof);
+    ONEOF_MEMBERS.set(schema, map);
+    byKey = map;
+  }
+  return byKey;
+}
+
 function members(schema: MessageSchema, obj: JsonObject, prefix: string, out: JsonObject, path: string, violations: Problems): void {
-  const inOneof = new Set((schema.oneofs ?? []).flatMap((o) => o.members.map(([, key]) => key)));
-  const plainOneofs = new Map<string, string>();
+  const inOneof = oneofMembers(schema);
+  let plainOneofs: Map<string, string> | undefined;
   for (const field of schema.fields) {
     if (inOneof.has(field.key)) continue;
     if (field.flatten !== undefined) {
@@ -156,6 +173,7 @@ function members(schema: MessageSchema, obj: JsonObject, prefix: string, out: Js
       continue;
     }
     if (field.oneof !== undefined) {
+      plainOneofs ??= new Map<string, string>();
       const other = plainOneofs.get(field.oneof);
       if (other !== undefined) {
         fail(violations, join(path, key), "only one of " + other + " and " + key + " may be set (oneof " + field.oneof + ")");
@@ -423,13 +441,13 @@ function encodeMessage(schema: MessageSchema, value: unknown): unknown {
 }
 
 function encodeMembers(schema: MessageSchema, obj: JsonObject, prefix: string, out: JsonObject): void {
-  const oneofOf = new Map<string, OneofSchema>();
-  for (const oneof of schema.oneofs ?? []) for (const [, key] of oneof.members) oneofOf.set(key, oneof);
-  const written = new Set<OneofSchema>();
+  const oneofOf = oneofMembers(schema);
+  let written: Set<OneofSchema> | undefined;
   for (const field of schema.fields) {
     const oneof = oneofOf.get(field.key);
     if (oneof !== undefined) {
       // At the place of its first member, as Go writes it.
+      written ??= new Set<OneofSchema>();
       if (!written.has(oneof)) encodeOneof(schema, oneof, obj, prefix, out);
       written.add(oneof);
       continue;
@@ -504,13 +522,15 @@ function isEmpty(value: unknown): boolean {
   return isObject(value) && Object.values(value).every((v) => v === null);
 }
 
+const IMPLICIT_PRESENCE: ReadonlySet<string> = new Set(["string", "bool", "int32", "uint32", "int64", "uint64", "float", "double"]);
+
 // Messages (timestamps and other well-known types included), oneof members and `optional`
 // scalars are written whenever they are set.
 function hasPresence(field: FieldSchema): boolean {
   if (field.list || field.map !== undefined) return false;
   if (field.presence || field.nullable || field.oneof !== undefined) return true;
   const type = field.type;
-  if (typeof type === "string") return !["string", "bool", "int32", "uint32", "int64", "uint64", "float", "double"].includes(type);
+  if (typeof type === "string") return !IMPLICIT_PRESENCE.has(type);
   return "message" in type || "timestamp" in type;
 }
 
