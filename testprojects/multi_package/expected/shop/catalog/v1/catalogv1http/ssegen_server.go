@@ -50,13 +50,18 @@ func WithErrorHandler(h ErrorHandler) ServerOption {
 }
 
 // WithMarshalOptions sets how messages are written as JSON. Stream events are always
-// written on one line, whatever Multiline and Indent say, as SSE framing requires.
+// written on one line, whatever Multiline and Indent say, as SSE framing requires. Messages
+// with JSON-mapping options follow them too: UseProtoNames, UseEnumNumbers (over custom
+// enum names as well), EmitUnpopulated, EmitDefaultValues and indentation; a field's own
+// options win where both apply (nullable and empty_behavior NULL write null, empty_behavior
+// OMIT leaves the message out, an unset flattened message writes nothing).
 func WithMarshalOptions(opts protojson.MarshalOptions) ServerOption {
 	return func(c *serverConfig) { c.marshal = opts }
 }
 
 // WithUnmarshalOptions sets how JSON request bodies are read. The default discards
-// unknown fields, so newer clients can talk to older servers.
+// unknown fields, so newer clients can talk to older servers; without DiscardUnknown a key
+// no field reads (flattened fields, discriminators and proto names count) is a 400.
 func WithUnmarshalOptions(opts protojson.UnmarshalOptions) ServerOption {
 	return func(c *serverConfig) { c.unmarshal = opts }
 }
