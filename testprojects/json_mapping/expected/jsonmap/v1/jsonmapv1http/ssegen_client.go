@@ -310,6 +310,13 @@ func formatValue(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
 }
 
 func isProtobufContent(contentType string) bool {
+	// The usual values without parsing (mime.ParseMediaType allocates).
+	switch contentType {
+	case "", "application/json":
+		return false
+	case "application/x-protobuf", "application/octet-stream":
+		return true
+	}
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mediaType == "application/x-protobuf" || mediaType == "application/octet-stream")
 }
