@@ -14,6 +14,14 @@ from common import REPO, read_all  # noqa: E402
 
 Record = Dict[str, Any]
 
+# Why the runtime targets can read as missed: what the runs above show about them.
+MISSED_NOTE = (
+    "The end-to-end and unary ratios compare two programs that share the same 2 cores with the",
+    "machine's other work, so a run's ratio moves by more than the margin to its target; see the",
+    "spread in each section. The notes under each section say what the generated code does per",
+    "event or request that the hand-written baseline does not.",
+)
+
 
 def fmt(value: float, digits: int = 2) -> str:
     if value >= 1000:
@@ -43,6 +51,7 @@ class Report:
         self.by_name = {r["name"]: r for r in records}
         self.lines: List[str] = []
         self.targets: List[Tuple[str, str, str]] = []
+        self.missed: List[str] = []
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -54,6 +63,14 @@ class Report:
 
     def target(self, what: str, figure: str, ok: Optional[bool]) -> None:
         self.targets.append((what, figure, "not measured" if ok is None else verdict(ok)))
+
+    def ratio_target(self, what: str, ratio: float, goal: float, at_least: bool = True) -> None:
+        """A target on a ratio; a miss says by how much."""
+        ok = ratio >= goal if at_least else ratio <= goal
+        self.target(what, f"{ratio:.2f}×", ok)
+        if not ok:
+            self.missed.append(f"{what}: {ratio:.2f}× against {goal:g}×, "
+                               f"{abs(ratio - goal) / goal:.0%} {'short' if at_least else 'over'}.")
 
     # Sections ---------------------------------------------------------------------------------
 
@@ -138,8 +155,12 @@ class Report:
                          spread(theirs["mbPerS"]) + ("" if theirs["wholeStream"] else " *partial*"),
                          f"{ratio:.2f}×"])
         self.table(["stream, chunks", "ssegen MB/s", "ssegen events/s", "eventsource-parser MB/s", "ratio"], rows)
+        self.add("Chunks of up to 8 bytes that are all ASCII skip the TextDecoder, whose per-call cost is most",
+                 "of the work at 1-byte chunks (the parser strips the leading BOM itself); a chunk without a CR",
+                 "is split with one `indexOf` a line. UTF-8 bytes are counted only once an event could reach",
+                 "the limit.", "")
         if worst is not None:
-            self.target("TS parser ≥ 1.0× eventsource-parser at every chunk size (limit on)", f"lowest {worst:.2f}×", worst >= 1.0)
+            self.ratio_target("TS parser ≥ 1.0× eventsource-parser at every chunk size (limit on), lowest", worst, 1.0)
 
     def ts_stream(self) -> None:
         r = self.by_name.get("ts_stream")
@@ -155,7 +176,13 @@ class Report:
         client = res["raw node:http -> generated client"]["eventsPerS"]["median"]
         self.add(f"Generated server / raw node:http (same reader): **{gen / raw:.2f}×**; generated client / "
                  f"eventsource-parser (same raw server): **{client / raw:.2f}×**.", "")
-        self.target("TS server streaming ≥ 0.9× raw node:http", f"{gen / raw:.2f}×", gen / raw >= 0.9)
+        self.add("The raw writer calls `res.write` once per frame. The generated server's response body is a",
+                 "ReadableStream pulled by the node:http adapter; each pull takes every item the handler has",
+                 "already produced (up to 16 KiB of frames, waiting a few microtask turns for the next one, never",
+                 "a timer) and enqueues them as one chunk, so the per-chunk cost of web streams and of the",
+                 "adapter is paid once for many small events. A slow reader still stops the pulls (the",
+                 "backpressure test holds the handler to a few events ahead of the socket).", "")
+        self.ratio_target("TS server streaming ≥ 0.9× raw node:http", gen / raw, 0.9)
 
     def go_parser(self) -> None:
         r = self.by_name.get("go_parser")
@@ -198,11 +225,11 @@ class Report:
         res = r["results"]
         if "small events" in res:
             ratio = res["small events"][gen_name]["eventsPerS"]["median"] / res["small events"][raw_name]["eventsPerS"]["median"]
-            self.target("Go server + client ≥ 0.95× the raw baseline (events/s)", f"{ratio:.2f}×", ratio >= 0.95)
+            self.ratio_target("Go server + client ≥ 0.95× the raw baseline (events/s)", ratio, 0.95)
         if "8 MiB events" in res:
             e = res["8 MiB events"]
             ratio = e[gen_name]["peakRSSKiB"]["median"] / e[raw_name]["peakRSSKiB"]["median"]
-            self.target("Go client peak memory on 8 MiB events ≤ 1.2× bufio", f"{ratio:.2f}×", ratio <= 1.2)
+            self.ratio_target("Go client peak memory on 8 MiB events ≤ 1.2× bufio", ratio, 1.2, at_least=False)
 
     def go_unary(self) -> None:
         r = self.by_name.get("go_unary")
@@ -216,7 +243,7 @@ class Report:
         gen = res["generated server, net/http client"]["requestsPerS"]["median"]
         raw = res["hand-written server, net/http client"]["requestsPerS"]["median"]
         self.add(f"Generated server / hand-written net/http + protojson handler: **{gen / raw:.2f}×**.", "")
-        self.target("Go unary server ≥ 0.95× hand-written net/http + protojson", f"{gen / raw:.2f}×", gen / raw >= 0.95)
+        self.ratio_target("Go unary server ≥ 0.95× hand-written net/http + protojson", gen / raw, 0.95)
 
     def render(self) -> str:
         for section in (self.codegen, self.pants, self.ts_parser, self.ts_stream, self.go_parser, self.go_stream, self.go_unary):
@@ -237,6 +264,8 @@ class Report:
             *(f"| {what} | {figure} | {status} |" for what, figure, status in self.targets),
             "",
         ]
+        if self.missed:
+            head += ["Still missed, in this run:", "", *(f"- {line}" for line in self.missed), "", *MISSED_NOTE, ""]
         return "\n".join(head + self.lines).rstrip("\n") + "\n"
 
 
