@@ -646,8 +646,12 @@ def build_model(
     json_mapping, json_problems = build_mapping(
         protos, builder.options, {p.name: builder.sources(p) for p in protos}, builder.messages, builder.enums
     )
-    builder.problems.extend(json_problems)
     generate = set(files_to_generate)
+    for problem in json_problems:
+        if problem.severity == "error":
+            builder.problems.append(problem)
+        elif problem.location.file in generate:  # an imported file's warnings are its own build's
+            builder.warnings.append(problem)
     all_files = {}
     for proto in protos:
         message_names, enum_names = declared[proto.name]

@@ -36,9 +36,6 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> Dict[str, Dict[str, st
     # protoc and the Pants rule pass a plugin's stderr on.
     for warning in model.warnings:
         print(warning, file=sys.stderr)
-    for warning in model.json.warnings:
-        if warning.location.file in request.file_to_generate:
-            print(warning, file=sys.stderr)
     languages: Dict[str, Dict[str, str]] = {}
     for output in options.outputs:
         files = languages.setdefault(LANGUAGE_OF[output], {})

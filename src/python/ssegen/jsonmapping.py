@@ -91,19 +91,9 @@ class JsonEnum:
 
 
 @dataclass(frozen=True)
-class Warning:
-    location: Location
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.location}: warning: {self.message}"
-
-
-@dataclass(frozen=True)
 class JsonMapping:
     messages: Dict[str, JsonMessage] = field(default_factory=dict, hash=False)
     enums: Dict[str, JsonEnum] = field(default_factory=dict, hash=False)
-    warnings: Tuple[Warning, ...] = ()
 
     def message(self, full_name: str) -> Optional[JsonMessage]:
         return self.messages.get(full_name)
@@ -138,7 +128,7 @@ class _Reader:
         self.messages = messages
         self.enums = enums
         self.problems: List[Problem] = []
-        self.warnings: List[Warning] = []
+        self.warnings: List[Problem] = []
         self.json_messages: Dict[str, JsonMessage] = {}
         self.json_enums: Dict[str, JsonEnum] = {}
 
@@ -212,10 +202,13 @@ class _Reader:
                       "remove the option, or make the field int64, uint64, sint64, fixed64 or sfixed64.")
             elif int64 == NUMBER:
                 values["int64_number"] = True
-                self.warnings.append(Warning(
+                self.warnings.append(Problem(
                     location(ann.INT64_ENCODING),
-                    f"{subject}: int64_encoding = NUMBER writes a JSON number; JavaScript and other readers that "
+                    subject,
+                    "int64_encoding = NUMBER writes a JSON number; JavaScript and other readers that "
                     "use doubles lose precision above 2^53 (9007199254740992).",
+                    "keep the default (STRING) unless every reader handles 64-bit integers exactly.",
+                    severity="warning",
                 ))
 
         enum_encoding = self.ext(opts, ann.ENUM_ENCODING)
@@ -403,7 +396,8 @@ def build_mapping(
     messages: Dict[str, Message],
     enums: Dict[str, Enum],
 ) -> Tuple[JsonMapping, List[Problem]]:
-    """The mapping of every message and enum of `protos`, and the problems of their options.
+    """The mapping of every message and enum of `protos`, and the problems of their options
+    (errors, and warnings that do not stop generation).
 
     `locators` maps a file name to its location lookup (`build._Sources.location`).
     """
@@ -418,15 +412,15 @@ def build_mapping(
         prefix = f"{proto.package}." if proto.package else ""
         for i, message in enumerate(proto.message_type):
             reader.read_message(prefix + message.name, message, locate, (_FILE_MESSAGE, i))
-    mapping = JsonMapping(reader.json_messages, reader.json_enums, ())
-    problems = list(reader.problems)
+    mapping = JsonMapping(reader.json_messages, reader.json_enums)
+    problems = list(reader.problems) + reader.warnings
     problems += _check_shapes(mapping, messages)
     mapped = _mapped(mapping, messages)
     final = {
         name: JsonMessage(m.full_name, m.fields, m.oneofs, m.unwrap, name in mapped)
         for name, m in mapping.messages.items()
     }
-    return JsonMapping(final, reader.json_enums, tuple(reader.warnings)), problems
+    return JsonMapping(final, reader.json_enums), problems
 
 
 def _read_enums_first(reader: _Reader, proto: descriptor_pb2.FileDescriptorProto, locate) -> None:

@@ -22,6 +22,7 @@ Needs `go` on PATH and the Go module proxy. Set SSEGEN_ADOPTION_KEEP=1 to keep t
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -30,11 +31,12 @@ import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Dict, Iterator, List
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
-from ssegen.testing import PANTS_BOOTSTRAP_ENV, repo_path, run_checked
+from ssegen.testing import repo_path, run_checked
+from ssegen.testing.nested_pants import PASSED_ENV as NESTED_PANTS_ENV
 from ssegen.version import __version__
 
 WHEEL = f"ssegen-{__version__}-py3-none-any.whl"
@@ -48,18 +50,9 @@ PROTOBUF_REQUIREMENT = "google.golang.org/protobuf v1.36.12"
 # A generous ceiling so a hung run fails the test instead of the whole run; not a timing check.
 PANTS_TIMEOUT_S = 2700
 
-PASSED_ENV = (
-    *PANTS_BOOTSTRAP_ENV,
-    "PANTS_PYTHON",
-    "SSEGEN_CACHE_DIR",
-    "XDG_CACHE_HOME",
-    "LANG",
-    "LC_ALL",
-    "GOPROXY",
-    "GOFLAGS",
-    "GOPRIVATE",
-    "GOTOOLCHAIN",
-)
+# The nested runs' environment, plus how `go` is configured; the new repo's Go builds also get
+# what [golang].subprocess_env_vars names (see go_env_vars).
+PASSED_ENV = (*NESTED_PANTS_ENV, "GOFLAGS", "GOTOOLCHAIN")
 
 PANTS_TOML = """\
 [GLOBAL]
@@ -80,7 +73,7 @@ root_patterns = ["/proto"]
 
 [golang]
 cgo_enabled = false
-subprocess_env_vars = ["PATH", "GOPROXY", "GOSUMDB=off", "GOPRIVATE"]
+subprocess_env_vars = {go_env_vars}
 """
 
 MAIN_GO = """\
@@ -167,6 +160,17 @@ def work() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def go_env_vars() -> List[str]:
+    """This repo's [golang].subprocess_env_vars. With the same list (and the same environment,
+    which the test gets from [test].extra_env_vars) the new repo's Go builds are the same processes
+    as this repo's, so they come from the shared cache instead of compiling the standard library
+    again."""
+    toml = repo_path("pants.toml").read_text(encoding="utf-8")
+    match = re.search(r"^\[golang\]$.*?^subprocess_env_vars = (\[.*?\])$", toml, re.S | re.M)
+    assert match, "pants.toml has no [golang].subprocess_env_vars"
+    return re.findall(r'"([^"]+)"', match.group(1))
+
+
 def golden_outputs() -> str:
     """The `outputs` of the golden target (ts_node is not a default), as BUILD file text."""
     build = repo_path("testprojects/market_data/proto/BUILD").read_text(encoding="utf-8")
@@ -181,7 +185,7 @@ def new_repo(work: Path, wheel: Path) -> Path:
     shutil.copy(wheel, wheels / WHEEL)
     repo = work / "repo"
     files: Dict[str, str] = {
-        "pants.toml": PANTS_TOML.format(version=__version__, wheels=wheels),
+        "pants.toml": PANTS_TOML.format(version=__version__, wheels=wheels, go_env_vars=json.dumps(go_env_vars())),
         "BUILD": 'go_mod(name="mod")\n',
         "go.mod": f"module example.com/ssegen/monorepo\n\ngo 1.23\n\nrequire {PROTOBUF_REQUIREMENT}\n",
         "go.sum": repo_path(GO_SUM).read_text(encoding="utf-8"),
@@ -213,7 +217,8 @@ def test_new_repo_generates_and_builds_from_the_wheel(work: Path, wheel: Path) -
     if shutil.which("go") is None:
         pytest.fail("`go` is not on PATH; the adoption test builds the generated Go with it", pytrace=False)
     repo = new_repo(work, wheel)
-    env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+    passed = (*PASSED_ENV, *(name for name in go_env_vars() if "=" not in name))
+    env = {name: os.environ[name] for name in passed if name in os.environ}
     output = run_checked(
         ["./pants", "--no-pantsd", "export-codegen", "proto/market/v1::", "package", "cmd/adopt:bin"],
         repo,

@@ -8,16 +8,11 @@ over a unix socket, platform `OSFamily=linux`.
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Sequence
@@ -26,6 +21,7 @@ import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 from ssegen.testing import run_checked
 from ssegen.testing.go_tools import built_once, go_env
+from ssegen.testing.servers import LOOPBACK, die_with_parent, free_port
 
 # Pinned: the proxy refuses version lists, so nothing can float. bb-remote-execution (the main
 # module of the build) requires exactly these versions of the others.
@@ -103,12 +99,6 @@ MiB = 1024 * 1024
 ALLOW = {"allow": {}}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _listen(port: int) -> List[dict]:
     return [{"listenAddresses": [f"127.0.0.1:{port}"], "authenticationPolicy": ALLOW}]
 
@@ -129,10 +119,10 @@ def _in_memory(block_mib: int, entries: int) -> dict:
 
 @dataclass(frozen=True)
 class Ports:
-    frontend: int = field(default_factory=_free_port)  # bb_storage: what Pants talks to
-    scheduler_clients: int = field(default_factory=_free_port)
-    scheduler_workers: int = field(default_factory=_free_port)
-    scheduler_admin: int = field(default_factory=_free_port)
+    frontend: int = field(default_factory=free_port)  # bb_storage: what Pants talks to
+    scheduler_clients: int = field(default_factory=free_port)
+    scheduler_workers: int = field(default_factory=free_port)
+    scheduler_admin: int = field(default_factory=free_port)
 
 
 def action_environment(folder: Path) -> Dict[str, str]:
@@ -233,18 +223,6 @@ def cluster_configs(folder: Path, ports: Ports) -> Dict[str, dict]:
     }
 
 
-def _die_with_parent() -> None:
-    """In a cluster process (Linux): SIGKILL when the test process dies, even if it never gets to
-    stop the cluster (a timeout kill)."""
-    if sys.platform.startswith("linux"):
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-# Requests to the scheduler go straight to loopback, whatever proxy the environment configures.
-_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
 @dataclass
 class Cluster:
     folder: Path
@@ -269,7 +247,7 @@ class Cluster:
     def worker_registered(self) -> bool:
         """The scheduler's page lists the worker's platform queue once the worker asked for work."""
         try:
-            with _LOOPBACK.open(f"http://127.0.0.1:{self.ports.scheduler_admin}/", timeout=2) as page:
+            with LOOPBACK.open(f"http://127.0.0.1:{self.ports.scheduler_admin}/", timeout=2) as page:
                 return "OSFamily" in page.read().decode("utf-8", "replace")
         except OSError:
             return False
@@ -308,7 +286,7 @@ def start_cluster(binaries: Path, folder: Path) -> Cluster:
                     cwd=folder,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=die_with_parent,
                 )
         deadline = time.monotonic() + CLUSTER_START_TIMEOUT_S
         while not cluster.worker_registered():

@@ -30,17 +30,13 @@ SSEGEN_REMOTE_CACHE_KEEP=1 to keep the temporary folder.
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, NamedTuple, Optional, Sequence
@@ -49,6 +45,7 @@ import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
 from ssegen.testing import nested_pants
 from ssegen.testing.go_tools import built_once, go_env
+from ssegen.testing.servers import LOOPBACK, die_with_parent, free_port, scratch_folder
 from ssegen.testing.nested_pants import (
     GENERATOR,
     HIT_LOCALLY,
@@ -120,22 +117,9 @@ def _build_bazel_remote(staging: Path) -> None:
         GO_BUILD_TIMEOUT_S, env, what)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def die_with_parent() -> None:
-    """In the server's child process (Linux): SIGTERM when the test process dies, even if it never
-    gets to clean up (a timeout kill). --idle_timeout covers other systems."""
-    if sys.platform.startswith("linux"):
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-# Requests to the server go straight to loopback, whatever proxy the environment configures.
-LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def stop_with_parent() -> None:
+    """SIGTERM to bazel-remote when the test process dies; --idle_timeout covers other systems."""
+    die_with_parent(signal.SIGTERM)
 
 
 @dataclass
@@ -175,7 +159,7 @@ def start_server(binary: Path, storage: Path) -> CacheServer:
                 # Ends the server by itself should the test process vanish without stopping it.
                 "--idle_timeout", "10m"]
         with open(log, "w", encoding="utf-8") as out:
-            process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+            process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, preexec_fn=stop_with_parent)
         server = CacheServer(process, grpc_port, http_port, log)
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline and process.poll() is None:
@@ -222,15 +206,7 @@ def assert_served_from_remote(run: NestedRun, process: Process) -> None:
 
 @pytest.fixture(scope="module")
 def work() -> Iterator[Path]:
-    keep = bool(os.environ.get("SSEGEN_REMOTE_CACHE_KEEP"))
-    path = Path(tempfile.mkdtemp(prefix="ssegen-remote-cache-"))
-    try:
-        yield path
-    finally:
-        if keep:
-            print(f"kept {path}")
-        else:
-            shutil.rmtree(path, ignore_errors=True)
+    yield from scratch_folder("ssegen-remote-cache-", "SSEGEN_REMOTE_CACHE_KEEP")
 
 
 @pytest.fixture(scope="module")

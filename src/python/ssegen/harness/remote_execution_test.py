@@ -33,7 +33,6 @@ import os
 import shutil
 import sys
 import tarfile
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, List, Sequence
@@ -53,6 +52,7 @@ from ssegen.testing.nested_pants import (
     make_buildroot,
     pants_export,
 )
+from ssegen.testing.servers import scratch_folder
 
 PROJECT = "testprojects/market_data/proto"
 SPECS = (PROJECT + "::",)
@@ -86,15 +86,7 @@ def assert_ssegen_executed_remotely(run: NestedRun) -> None:
 
 @pytest.fixture(scope="module")
 def work() -> Iterator[Path]:
-    keep = bool(os.environ.get("SSEGEN_REMOTE_EXECUTION_KEEP"))
-    path = Path(tempfile.mkdtemp(prefix="ssegen-remote-execution-"))
-    try:
-        yield path
-    finally:
-        if keep:
-            print(f"kept {path}")
-        else:
-            shutil.rmtree(path, ignore_errors=True)
+    yield from scratch_folder("ssegen-remote-execution-", "SSEGEN_REMOTE_EXECUTION_KEEP")
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,8 @@ def generator_files() -> List[Tuple[str, bytes]]:
     a stable order.
 
     Only these are shipped: the plugin, tests and test helpers stay out, so the tool PEX (and so
-    every codegen cache key) does not change when only they do.
+    every codegen cache key) does not change when only they do. Reading them outside the engine is
+    sound: pantsd restarts when a file on the pythonpath changes, and an installed wheel's do not.
     """
     root = os.path.dirname(os.path.abspath(ssegen.__file__))
     paths = [
