@@ -14,12 +14,15 @@ from common import REPO, read_all  # noqa: E402
 
 Record = Dict[str, Any]
 
-# Why the runtime targets can read as missed: what the runs above show about them.
+# What is known about the runtime targets a run may miss (see the sections for the figures).
 MISSED_NOTE = (
     "The end-to-end and unary ratios compare two programs that share the same 2 cores with the",
-    "machine's other work, so a run's ratio moves by more than the margin to its target; see the",
-    "spread in each section. The notes under each section say what the generated code does per",
-    "event or request that the hand-written baseline does not.",
+    "machine's other work (load averages of 20–30 during these runs), and their spreads overlap the",
+    "margins to the targets: on 2026-12-01 the Go unary server measured 0.92× before commit 4ca47e2",
+    "and 0.71× and 0.91× in two runs after it. The Go 8 MiB stream (16 events a run) was below 0.95×",
+    "in every run that day (0.69×, 0.70×); why is not established: the generated code's extra work per",
+    "event (see the Go section) is a UTF-8 scan and buffer growth, small next to protojson's parse of",
+    "8 MiB, and it has not been profiled at that size.",
 )
 
 
@@ -223,9 +226,14 @@ class Report:
                          f"{g['peakRSSKiB']['median'] / b['peakRSSKiB']['median']:.2f}×"])
         self.table(["stream", "ssegen events/s", "raw events/s", "ratio", "ssegen peak RSS MiB", "raw peak RSS MiB", "RSS ratio"], rows)
         res = r["results"]
-        if "small events" in res:
-            ratio = res["small events"][gen_name]["eventsPerS"]["median"] / res["small events"][raw_name]["eventsPerS"]["median"]
-            self.ratio_target("Go server + client ≥ 0.95× the raw baseline (events/s)", ratio, 0.95)
+        self.add("Per event the generated client also checks the data's UTF-8 (the WHATWG decoding) and",
+                 "builds its line by appending to a buffer it then hands to protojson; the generated server",
+                 "checks the event's fields, writes under a lock shared with the heartbeat and flushes through",
+                 "an http.ResponseController. The 8 MiB runs have 16 events each, so each figure is a few",
+                 "seconds of two processes sharing the loaded cores with everything else.", "")
+        if res:
+            lowest = min(e[gen_name]["eventsPerS"]["median"] / e[raw_name]["eventsPerS"]["median"] for e in res.values())
+            self.ratio_target("Go server + client ≥ 0.95× the raw baseline (events/s), lowest stream", lowest, 0.95)
         if "8 MiB events" in res:
             e = res["8 MiB events"]
             ratio = e[gen_name]["peakRSSKiB"]["median"] / e[raw_name]["peakRSSKiB"]["median"]
@@ -243,6 +251,11 @@ class Report:
         gen = res["generated server, net/http client"]["requestsPerS"]["median"]
         raw = res["hand-written server, net/http client"]["requestsPerS"]["median"]
         self.add(f"Generated server / hand-written net/http + protojson handler: **{gen / raw:.2f}×**.", "")
+        self.add("Per request the generated server also gives the handler its call state (a context value",
+                 "and a shallow copy of the request, for RequestFromContext and ResponseHeader), checks the",
+                 "declared headers, bounds the body with http.MaxBytesReader, runs the interceptor chain and",
+                 "recovers panics, and picks the response encoding from Accept and Content-Type (without",
+                 "parsing for the usual values).", "")
         self.ratio_target("Go unary server ≥ 0.95× hand-written net/http + protojson", gen / raw, 0.95)
 
     def render(self) -> str:
