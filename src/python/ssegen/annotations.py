@@ -78,6 +78,14 @@ class OptionReader:
             return None
         return decoded.Extensions[extension]
 
+    def defines(self, extension_name: str) -> bool:
+        """Whether the request's files declare the extension (e.g. buf/validate/validate.proto is imported)."""
+        try:
+            self._pool.FindExtensionByName(extension_name)
+        except KeyError:
+            return False
+        return True
+
     def _options_class(self, full_name: str) -> type:
         if full_name not in self._classes:
             descriptor = self._pool.FindMessageTypeByName(full_name)

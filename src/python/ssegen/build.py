@@ -9,6 +9,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool
 
 from ssegen import annotations as ann
 from ssegen.jsonmapping import build_mapping
+from ssegen.validation import build_validation
 from ssegen.errors import GenerationError, Location, Problem
 from ssegen.input_checks import encoding_problems, unloadable_file_problem
 from ssegen.model import (
@@ -646,6 +647,10 @@ def build_model(
     json_mapping, json_problems = build_mapping(
         protos, builder.options, {p.name: builder.sources(p) for p in protos}, builder.messages, builder.enums
     )
+    validation, validation_problems = build_validation(
+        protos, builder.options, {p.name: builder.sources(p) for p in protos}, builder.messages, json_mapping.mapped
+    )
+    builder.problems.extend(validation_problems)
     generate = set(files_to_generate)
     for problem in json_problems:
         if problem.severity == "error":
@@ -676,4 +681,5 @@ def build_model(
         enums=builder.enums,
         warnings=warnings,
         json=json_mapping,
+        validation=validation,
     )

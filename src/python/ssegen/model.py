@@ -13,6 +13,7 @@ from ssegen.errors import Location, Problem
 
 if TYPE_CHECKING:
     from ssegen.jsonmapping import JsonMapping
+    from ssegen.validation import Validation
 
 # Event names the SSE wire contract reserves: a handler error after the stream committed, and the
 # clean end of a stream (so clients can tell "finished" from "connection dropped").
@@ -213,6 +214,8 @@ class Model:
     warnings: Tuple[Problem, ...] = field(default=(), hash=False)
     # How each message and enum is written as JSON (sebuf's JSON-mapping options).
     json: "JsonMapping" = field(default=None, hash=False)  # type: ignore[assignment]
+    # The buf.validate rules of the messages (see ssegen.validation).
+    validation: "Validation" = field(default=None, hash=False)  # type: ignore[assignment]
 
     @property
     def services(self) -> Tuple[Service, ...]:

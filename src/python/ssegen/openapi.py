@@ -23,6 +23,7 @@ from ssegen.model import (
     Model,
     Service,
 )
+from ssegen.openapi_validation import constrain_field, field_rules, required_keys, required_oneofs
 from ssegen.openapi_mapping import MappedSchemas
 from ssegen.options import Options
 
@@ -172,9 +173,20 @@ class _Renderer:
             schema["description"] = message.comment
         if message.deprecated:
             schema["deprecated"] = True
-        properties = {f.json_name: self.field_schema(f) for f in message.fields}
+        properties = {
+            f.json_name: constrain_field(self.model, self.field_schema(f), field_rules(self.model, full_name, f.name))
+            for f in message.fields
+        }
         if properties:
             schema["properties"] = properties
+        rules = self.model.validation.rules(full_name) if self.model.validation else None
+        if required_keys(rules):
+            schema["required"] = required_keys(rules)
+        oneofs = required_oneofs(rules)
+        if len(oneofs) == 1:
+            schema.update(oneofs[0])
+        elif oneofs:
+            schema["allOf"] = oneofs
         return schema
 
     def enum_schema(self, full_name: str) -> Schema:
@@ -229,13 +241,14 @@ class _Renderer:
                     "schema": {"type": "string"},
                 }
             )
+        request = method.request.full_name
         for p in method.route.path_params:
-            params.append(self._parameter(p.name, "path", True, p.field))
+            params.append(self._parameter(p.name, "path", True, p.field, request))
         for q in method.route.query_params:
-            params.append(self._parameter(q.name, "query", q.required, q.field))
+            params.append(self._parameter(q.name, "query", q.required, q.field, request))
         return params
 
-    def _parameter(self, name: str, location: str, required: bool, f: Field) -> Schema:
+    def _parameter(self, name: str, location: str, required: bool, f: Field, message: str) -> Schema:
         param: Schema = {"name": name, "in": location, "required": required}
         if f.comment:
             param["description"] = f.comment
@@ -248,6 +261,7 @@ class _Renderer:
             param["explode"] = True
         else:
             param["schema"] = element
+        param["schema"] = constrain_field(self.model, param["schema"], field_rules(self.model, message, f.name))
         return param
 
     def success_response(self, method: Method) -> Schema:

@@ -22,7 +22,10 @@ PROJECTS = {
     "market_data": "testprojects/market_data/proto",
     "multi_package": "testprojects/multi_package/proto",
     "json_mapping": "testprojects/json_mapping/proto",
+    "validation": "testprojects/validation/proto",
 }
+# Where buf/validate/validate.proto is found, after a project's own root.
+PROTOVALIDATE_ROOT = "src/protos"
 VERBS = ("get", "put", "post", "delete", "patch")
 BODY_VERBS = ("post", "put", "patch")
 COMPONENT_PREFIX = "#/components/schemas/"
@@ -51,11 +54,11 @@ def project_groups(project: str) -> List[List[str]]:
 def render(root: Path, files: Sequence[str], parameter: str = "") -> Dict[str, str]:
     """The OpenAPI output alone (the other outputs have their own tests and requirements)."""
     parameter = ",".join(p for p in ("outputs=openapi", parameter) if p)
-    return generate(compile_request(list(files), [str(root)], parameter))["openapi"]
+    return generate(compile_request(list(files), [str(root), str(repo_path(PROTOVALIDATE_ROOT))], parameter))["openapi"]
 
 
 def model_of(root: Path, files: Sequence[str]) -> Model:
-    request = compile_request(list(files), [str(root)], "")
+    request = compile_request(list(files), [str(root), str(repo_path(PROTOVALIDATE_ROOT))], "")
     return build_model(request.proto_file, request.file_to_generate)
 
 
@@ -541,7 +544,9 @@ def test_bundle(project: str, version: str) -> None:
     assert len(bundle) == 1
     ((path, text),) = bundle.items()
     directories = {s.file.rsplit("/", 1)[0] for s in model.services}
-    expected_dir = {"market_data": "market/v1", "multi_package": "shop", "json_mapping": "jsonmap/v1"}[project]
+    expected_dir = {
+        "market_data": "market/v1", "multi_package": "shop", "json_mapping": "jsonmap/v1", "validation": "validation/v1",
+    }[project]
     assert path == f"{expected_dir}/all.json", directories
     document = json.loads(text)
     assert document["info"]["title"] == "API"
@@ -791,3 +796,40 @@ def test_json_mapping_conformance_examples_fit_the_schemas() -> None:
     invalid = {"$ref": COMPONENT_PREFIX + "jsonmap.v1.Item", "components": document["components"]}
     for value in ({"kind": "nope"}, {"count": "abc"}, {"status": "STATUS_ACTIVE"}):
         assert not Draft202012Validator(invalid).is_valid(value), value
+
+
+# The conformance bodies whose violations the schema does not state: prefix, suffix and substring
+# rules, an exclusive (outside) range, 64-bit integers (strings in JSON), a rule broken by leaving a
+# key out (protojson omits zero values), the path variable (not in the body), a field whose zero
+# value passes (IGNORE_IF_ZERO_VALUE), CEL, and formats jsonschema checks only with optional
+# packages (uri, hostname) or that JSON Schema has no name for (ip).
+_NOT_IN_THE_SCHEMA = {
+    "string suffix and contains", "uint64 exclusive range (outside)", "int64 gt", "int64 lte",
+    "enum not_in the zero value", "a path variable that does not match its pattern", "ignore if zero value: set",
+    "message CEL rule (left to the Go server)", "field CEL rule (left to the Go server)",
+    "uri", "uri without a scheme", "hostname", "hostname too long a label", "ip",
+}
+
+
+@pytest.mark.parametrize("version", ["3.1", "3.2"])
+def test_validation_rules_are_schema_constraints(version: str) -> None:
+    """Every valid body of the buf.validate conformance cases fits its request schema, and every
+    invalid one is rejected by it, except where no keyword can state the rule."""
+    from jsonschema import Draft202012Validator, FormatChecker  # pants: no-infer-dep (openapi-spec-validator brings it)
+
+    root = project_root("validation")
+    [text] = render(root, project_files("validation"), f"openapi_format=json,openapi_version={version}").values()
+    components = json.loads(text)["components"]
+    cases = json.loads(repo_path("testprojects/conformance/validation.json").read_text(encoding="utf-8"))["cases"]
+    rejected = 0
+    for case in cases:
+        if "body" not in case:
+            continue
+        schema = {"$ref": COMPONENT_PREFIX + case["message"], "components": components}
+        errors = [e.message for e in Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(case["body"])]
+        if not case["violations"] or case["name"] in _NOT_IN_THE_SCHEMA:
+            assert not errors, (case["name"], errors)
+        else:
+            assert errors, case["name"]
+            rejected += 1
+    assert rejected >= 30

@@ -35,7 +35,7 @@ from ssegen.model import (
     ProtoFile,
     Service,
 )
-from ssegen import tsjson
+from ssegen import tsjson, tsvalidate
 from ssegen.naming import json_name_of
 from ssegen.options import Options
 from ssegen.render import render_template
@@ -323,6 +323,14 @@ class _Imports:
         previous = names.get(name)
         names[name] = (name, type_only and (previous is None or previous[1]))
         return name
+
+    def value(self, target_module: str, name: str) -> str:
+        """A value exported by another generated module (e.g. a validator), imported by name."""
+        key = (target_module, name)
+        if key not in self._aliases:
+            self._aliases[key] = _unique(name, self.taken)
+        self._by_specifier.setdefault(import_specifier(self.module, target_module), {})[name] = (self._aliases[key], False)
+        return self._aliases[key]
 
     def proto_type(self, target_module: str, name: str) -> str:
         key = (target_module, name)
@@ -628,7 +636,8 @@ def _client_method(
     model: Model, method: Method, names: _MethodNames, service: _ServiceNames, types: _Types, imports: _Imports
 ) -> _ClientMethod:
     route = method.route
-    uses_request = bool(route.path_params or route.query_params or route.has_body)
+    validator = tsvalidate.reference(model, imports, method.request.full_name)
+    uses_request = bool(route.path_params or route.query_params or route.has_body or validator)
     request = "request" if uses_request else "_request"
     # The HttpCall literal, first argument of a call at 4 spaces of indentation.
     call = ["      {", f"        name: {ts_string(method.full_name)},", f"        method: {ts_string(route.verb)},"]
@@ -638,6 +647,8 @@ def _client_method(
         call += array_lines("query", list(query), "        ")
     if route.has_body:
         call.append(f"        body: {request},")
+    if validator:
+        call.append(f"        validate: () => {validator}({request}),")
     call.append("      },")
     request_type = types.message(method.request.full_name)
     response_type = types.message(method.response.full_name)
@@ -771,6 +782,7 @@ def _spec_lines(model: Model, method: Method, imports: _Imports) -> List[str]:
         *array("query", [_param_spec(model, q.name, q.field, q.required) for q in route.query_params]),
         f"        body: {'true' if route.has_body else 'false'},",
         *_request_schema(model, method, imports),
+        *_request_validator(model, method, imports),
         "      },",
     ]
 
@@ -779,6 +791,12 @@ def _request_schema(model: Model, method: Method, imports: _Imports) -> List[str
     """The `request` entry of a MethodSpec: the schema the body is decoded with."""
     schema = tsjson.schema_reference(model, imports, method.request.full_name) if method.route.has_body else None
     return [f"        request: {schema},"] if schema else []
+
+
+def _request_validator(model: Model, method: Method, imports: _Imports) -> List[str]:
+    """The `validate` entry of a MethodSpec: the request's buf.validate checks."""
+    validator = tsvalidate.reference(model, imports, method.request.full_name)
+    return [f"        validate: {validator},"] if validator else []
 
 
 @dataclass(frozen=True)
@@ -863,6 +881,10 @@ def _shared_files(model: Model, options: Options) -> Dict[str, str]:
     """The files both outputs write, identical in both: types modules, errors runtime, barrels."""
     client, server = _selected(options)
     files: Dict[str, str] = {}
+    checked = tsvalidate.files_with_checks(model)
+    for directory in sorted({posixpath.dirname(p.name) for p in checked}):
+        path, content = tsvalidate.runtime(directory)
+        files[path] = content
     modules_by_directory: Dict[str, List[str]] = {}
     sources_by_directory: Dict[str, List[str]] = {}
     for proto in model.files:
@@ -872,6 +894,9 @@ def _shared_files(model: Model, options: Options) -> Dict[str, str]:
         modules = modules_by_directory.setdefault(directory, [])
         sources_by_directory.setdefault(directory, []).append(proto.name)
         modules.append(module_path(proto.name))
+        if proto in checked:
+            files[module_path(proto.name, tsvalidate.SUFFIX) + ".ts"] = tsvalidate.render_validate_module(model, proto)
+            modules.append(module_path(proto.name, tsvalidate.SUFFIX))
         if proto.services:
             modules.extend(module_path(proto.name, s) for s, on in ((".client", client), (".server", server)) if on)
     for directory, modules in modules_by_directory.items():

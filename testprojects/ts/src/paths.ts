@@ -13,3 +13,9 @@ export function jsonMappingCasesPath(): string {
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   return fileURLToPath(new URL("../../../conformance/json_mapping.json", import.meta.url));
 }
+
+export function validationCasesPath(): string {
+  const fromEnv = process.env["SSEGEN_VALIDATION_CASES"];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  return fileURLToPath(new URL("../../../conformance/validation.json", import.meta.url));
+}

@@ -16,31 +16,16 @@ keep it.
 """
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Iterator
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
-from ssegen.testing import repo_path, run_checked
+from ssegen.testing import repo_path
+from ssegen.testing.bazel_workspace import Workspace, copy_workspace, is_generator, remove_tree, spawns
 
-# What the workspace copy holds (the `files`/sources targets of this test's BUILD entry).
-WORKSPACE_ENTRIES = (
-    "bazel",
-    "WORKSPACE.bazel",
-    ".bazelrc",
-    ".bazelignore",
-    "BUILD.bazel",
-    "rules/bazel",
-    "src/protos",
-    "src/python/ssegen",
-    "testprojects",
-)
 INVALID = "testprojects/invalid/proto"
 # Cases whose error protoc reports before the generator runs (in proto_library itself).
 NOT_GENERATOR_ERRORS = ("syntax_error",)
@@ -48,56 +33,16 @@ WRONG_OUTS = "//testprojects/market_data/proto:wrong_outs"
 GO_WORKSPACE = "testprojects/bazel_go"
 GO_TEST = "//gotest:marketv1http_test"
 
-# Ceilings so a hung Bazel fails the test instead of the whole run; not timing checks. The first
-# run may install Bazel and fetches protoc and the generator's packages.
+# A ceiling so a hung Bazel fails the test instead of the whole run; not a timing check. The
+# first run may install Bazel and fetches protoc and the generator's packages.
 FIRST_RUN_TIMEOUT_S = 1800
-RUN_TIMEOUT_S = 600
-
-
-@dataclass(frozen=True)
-class Workspace:
-    root: Path
-    work: Path  # output root, disk cache, logs
-    env: Dict[str, str]
-
-    def bazel(self, *args: str, expect_failure: bool = False, timeout: int = RUN_TIMEOUT_S, cwd: str = ".") -> str:
-        """Runs ./bazel in `cwd` (a workspace under the root); returns its output (stdout and
-        stderr). Fails the test on an unexpected exit."""
-        argv = [str(self.root / "bazel"), f"--output_user_root={self.work / 'root'}", "--max_idle_secs=300", *args]
-        if not expect_failure:
-            return run_checked(argv, cwd=self.root / cwd, timeout=timeout, env=self.env, context="bazel")
-        result = subprocess.run(
-            argv,
-            cwd=self.root / cwd,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-            encoding="utf-8",
-            errors="replace",
-        )
-        assert result.returncode != 0, f"`{' '.join(argv)}` succeeded but must fail:\n{result.stdout}"
-        return result.stdout
-
-
-def _copy_workspace(dest: Path) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules", "bazel-*", "harness", "testing")
-    for entry in WORKSPACE_ENTRIES:
-        source = repo_path(entry)
-        assert source.exists(), f"{entry} is missing (see the harness's BUILD dependencies)"
-        if source.is_dir():
-            shutil.copytree(source, dest / entry, ignore=ignore, symlinks=False)
-        else:
-            (dest / entry).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / entry)
-    os.chmod(dest / "bazel", 0o755)
 
 
 @pytest.fixture(scope="module")
 def workspace() -> Iterator[Workspace]:
     work = Path(tempfile.mkdtemp(prefix="ssegen-bazel-"))
     root = work / "ws"
-    _copy_workspace(root)
+    copy_workspace(root)
     # Every build of the copies uses one disk cache, without colours or progress redrawing.
     for directory in (root, root / GO_WORKSPACE):
         (directory / ".bazelrc.user").write_text(
@@ -113,37 +58,7 @@ def workspace() -> Iterator[Workspace]:
         if os.environ.get("SSEGEN_BAZEL_KEEP"):
             print(f"kept {work}")
         else:
-            _remove(work)
-
-
-def _remove(tree: Path) -> None:
-    """Removes a Bazel output root, whose repositories and outputs Bazel makes read-only."""
-
-    def make_writable_and_retry(function, path, _excinfo) -> None:
-        os.chmod(os.path.dirname(path), 0o755)
-        if os.path.lexists(path) and not os.path.islink(path):
-            os.chmod(path, 0o755)
-        function(path)
-
-    shutil.rmtree(tree, onerror=make_writable_and_retry)
-
-
-def _spawns(log: Path) -> List[dict]:
-    """The spawns of a --execution_log_json_file: a stream of JSON objects."""
-    text = log.read_text(encoding="utf-8")
-    decoder = json.JSONDecoder()
-    spawns, at = [], 0
-    while True:
-        while at < len(text) and text[at].isspace():
-            at += 1
-        if at == len(text):
-            return spawns
-        spawn, at = decoder.raw_decode(text, at)
-        spawns.append(spawn)
-
-
-def _is_generator(spawn: dict) -> bool:
-    return str(spawn.get("mnemonic", "")).startswith("SsegenGenerate")
+            remove_tree(work)
 
 
 def test_bazel_tests_pass(workspace: Workspace) -> None:
@@ -159,7 +74,7 @@ def test_bazel_tests_pass(workspace: Workspace) -> None:
 def test_second_build_runs_nothing(workspace: Workspace) -> None:
     log = workspace.work / "second.json"
     workspace.bazel("build", "//...", f"--execution_log_json_file={log}")
-    assert _spawns(log) == [], f"the second build ran actions: {log.read_text(encoding='utf-8')[:4000]}"
+    assert spawns(log) == [], f"the second build ran actions: {log.read_text(encoding='utf-8')[:4000]}"
 
 
 def test_invalid_proto_fails_with_the_generators_message(workspace: Workspace) -> None:
@@ -190,9 +105,9 @@ def test_clean_build_is_served_from_the_disk_cache(workspace: Workspace) -> None
     workspace.bazel("clean")
     log = workspace.work / "after-clean.json"
     workspace.bazel("build", "//...", f"--execution_log_json_file={log}")
-    generators = [s for s in _spawns(log) if _is_generator(s)]
+    generators = [s for s in spawns(log) if is_generator(s)]
     # market_data: 3 trees, the declared Go files, the options example; multi_package: 3 x 3 trees.
-    assert len(generators) >= 14, [s.get("mnemonic") for s in _spawns(log)]
+    assert len(generators) >= 14, [s.get("mnemonic") for s in spawns(log)]
     missed = [s["listedOutputs"] for s in generators if not s.get("remoteCacheHit")]
     assert not missed, f"generator actions that ran instead of coming from the disk cache: {missed}"
 

@@ -1,4 +1,4 @@
-"""A one-machine Buildbarn cluster on loopback, for the remote execution harness.
+"""A one-machine Buildbarn cluster on loopback, for the remote execution harnesses (Pants and Bazel).
 
 Buildbarn (bb_storage, bb_scheduler, bb_worker, bb_runner) is built once from the Go module proxy
 into $HOME/.cache/ssegen-go with plain `go build`. A cluster is the four processes with generated
@@ -310,4 +310,14 @@ def pants_flags(cluster: Cluster) -> Sequence[str]:
         f"--remote-execution-address={cluster.address}",
         "--process-execution-remote-parallelism=2",
         f"--remote-execution-append-only-caches-base-path={cluster.named_caches}",
+    )
+
+
+def bazel_flags(cluster: Cluster) -> Sequence[str]:
+    """Bazel options that execute remotable actions on the cluster: its frontend as executor (and
+    CAS and action cache), and the platform its worker advertises. No instance name: the frontend
+    routes the empty one to the scheduler."""
+    return (
+        f"--remote_executor={cluster.address}",
+        *(f"--remote_default_exec_properties={k}={v}" for k, v in PLATFORM.items()),
     )

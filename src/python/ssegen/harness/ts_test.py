@@ -22,6 +22,7 @@ from ssegen.testing import (
     JSON_MAPPING_PROJECT,
     MARKET_DATA_PROJECT,
     MULTI_PACKAGE_PROJECT,
+    VALIDATION_PROJECT,
     assert_npm_package_pinned,
     generate_with_cli,
     repo_path,
@@ -31,9 +32,12 @@ from ssegen.testing import (
 TS_PACKAGE = "testprojects/ts"
 SSE_VECTORS = "testprojects/conformance/sse_vectors.json"
 JSON_MAPPING_CASES = "testprojects/conformance/json_mapping.json"
+VALIDATION_CASES = "testprojects/conformance/validation.json"
 
 # (proto source root, files to generate): every project whose TS must compile.
-PROJECTS: List[Tuple[str, Sequence[str]]] = [MARKET_DATA_PROJECT, MULTI_PACKAGE_PROJECT, JSON_MAPPING_PROJECT]
+PROJECTS: List[Tuple[str, Sequence[str]]] = [
+    MARKET_DATA_PROJECT, MULTI_PACKAGE_PROJECT, JSON_MAPPING_PROJECT, VALIDATION_PROJECT,
+]
 
 TS_OUTPUTS = ("ts_client", "ts_server", "ts_node")
 # The ts_node adapter: the one generated module that may import Node's own modules.
@@ -118,6 +122,7 @@ def workspace(generated: Dict[str, str]) -> Iterator[Path]:
             target.write_bytes(content.encode("utf-8"))
         shutil.copyfile(repo_path(SSE_VECTORS), package / "sse_vectors.json")
         shutil.copyfile(repo_path(JSON_MAPPING_CASES), package / "json_mapping.json")
+        shutil.copyfile(repo_path(VALIDATION_CASES), package / "validation.json")
         run(
             ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", "--cache", str(npm_cache_dir())],
             package,
@@ -221,6 +226,7 @@ def test_node_tests(built: Path) -> None:
         env={
             "SSEGEN_SSE_VECTORS": str(built / "sse_vectors.json"),
             "SSEGEN_JSON_MAPPING_CASES": str(built / "json_mapping.json"),
+            "SSEGEN_VALIDATION_CASES": str(built / "validation.json"),
             "NODE_OPTIONS": "",
         },
     )

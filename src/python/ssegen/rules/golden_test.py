@@ -12,7 +12,7 @@ from typing import Dict
 
 import pytest  # pants: no-infer-dep (the pytest tool provides it)
 
-PROJECTS = ("market_data", "multi_package", "json_mapping")
+PROJECTS = ("market_data", "multi_package", "json_mapping", "validation")
 
 
 def _tree(root: Path, relative_to: Path) -> Dict[str, bytes]:

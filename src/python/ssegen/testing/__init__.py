@@ -24,6 +24,8 @@ MULTI_PACKAGE_PROJECT: Tuple[str, Tuple[str, ...]] = (
 )
 
 JSON_MAPPING_PROJECT: Tuple[str, Tuple[str, ...]] = ("testprojects/json_mapping/proto", ("jsonmap/v1/jsonmap.proto",))
+# Imports buf/validate/validate.proto, from src/protos (see generate_with_cli).
+VALIDATION_PROJECT: Tuple[str, Tuple[str, ...]] = ("testprojects/validation/proto", ("validation/v1/validation.proto",))
 
 # What Pants run from a test (RuleRunner, or a nested ./pants) needs of the environment ./pants
 # set up: the interpreters, the bootstrap's cache, the pex CLI built from PyPI and the CA bundle.
@@ -53,7 +55,9 @@ def generate_with_cli(root: Path, protos: Sequence[str], outputs: Sequence[str],
 
     parameter = ",".join(f"outputs={output}" for output in outputs)
     with tempfile.TemporaryDirectory(prefix="ssegen-gen-") as out:
-        status = main(["--out", out, "--param", parameter, "--proto-path", str(root), *protos])
+        # src/protos after the project's root: the protovalidate protos some projects import.
+        status = main(["--out", out, "--param", parameter, "--proto-path", str(root),
+                       "--proto-path", str(repo_path("src/protos")), *protos])
         assert status == 0, f"ssegen failed for {root} (see captured stderr)"
         tree = Path(out, language)
         files = {p.relative_to(tree).as_posix(): p.read_text(encoding="utf-8") for p in sorted(tree.rglob("*")) if p.is_file()}

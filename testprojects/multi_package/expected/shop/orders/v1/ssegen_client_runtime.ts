@@ -322,6 +322,12 @@ export interface ClientOptions {
   requestInit?: ClientRequestInit;
   /** Run around every HTTP request, reconnections included; the first outermost. */
   interceptors?: readonly ClientInterceptor[];
+  /**
+   * Check each request against its buf.validate rules before sending it (the rules the generated
+   * checks know; CEL rules are left to the server): a violation throws ValidationError, with the
+   * violations the server would answer, and nothing is sent. Default false, as in the Go client.
+   */
+  validateRequests?: boolean;
 }
 
 /** The fetch options a caller may set; method, headers, body and signal are the client's own. */
@@ -390,6 +396,8 @@ export interface HttpCall {
   query?: ReadonlyArray<readonly [string, QueryValue]>;
   /** Sent as JSON; generated methods set it only for POST, PUT and PATCH. */
   body?: unknown;
+  /** The request's buf.validate checks, for ClientOptions.validateRequests. */
+  validate?: () => readonly FieldViolation[];
 }
 
 /** A path variable's URL text: the value (or the field's default when unset), percent-encoded. */
@@ -430,6 +438,7 @@ export class ClientTransport {
    * With `decode` (the response message's decoder) a response that does not fit is an ApiError.
    */
   async unary<T>(call: HttpCall, options: CallOptions | undefined, decode?: (value: unknown) => T): Promise<T> {
+    this.#validate(call);
     const headers = this.#headers(options);
     headers.set("Accept", "application/json");
     const deadline = new Deadline(options?.signal, options?.timeoutMs ?? this.#options.timeoutMs);
@@ -472,6 +481,7 @@ export class ClientTransport {
     options: StreamOptions | undefined,
     decode?: (value: unknown) => T,
   ): AsyncGenerator<StreamEvent<T>, void, undefined> {
+    this.#validate(call);
     const signal = options?.signal;
     const policy = options?.reconnect ?? this.#options.reconnect;
     const maxEventSize = options?.maxEventSize ?? this.#options.maxEventSize;
@@ -600,6 +610,12 @@ export class ClientTransport {
         headers.set(name, String(value));
       }
     }
+  }
+
+  #validate(call: HttpCall): void {
+    if (this.#options.validateRequests !== true || call.validate === undefined) return;
+    const violations = call.validate();
+    if (violations.length > 0) throw new ValidationError([...violations]);
   }
 
   async #send(

@@ -161,6 +161,11 @@ export interface MethodSpec {
    * does not fit is a 400 listing every value at fault.
    */
   readonly request?: MessageSchema;
+  /**
+   * The buf.validate checks of the request (see <file>.validate.ts), run on the bound request
+   * before the handler: violations are a 400, as protovalidate's are in the Go server.
+   */
+  readonly validate?: (request: never) => readonly FieldViolation[];
 }
 
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 15000;
@@ -512,8 +517,10 @@ async function bind(
   if (violations.length > 0) throw new ValidationError(violations);
   // Values bound from the URL win over the same fields in the body (a root-unwrapped body, an
   // array, has no fields for them: the model binds none then).
-  if (Object.keys(fromUrl).length === 0) return { message, pathParams };
-  return { message: { ...(message as Record<string, unknown>), ...fromUrl }, pathParams };
+  const bound = Object.keys(fromUrl).length === 0 ? message : { ...(message as Record<string, unknown>), ...fromUrl };
+  const invalid = spec.validate?.(bound as never) ?? [];
+  if (invalid.length > 0) throw new ValidationError([...invalid]);
+  return { message: bound, pathParams };
 }
 
 // The body's JSON value, or a description of why there is none. Too large a body is a 413.
