@@ -231,8 +231,8 @@ export function unaryRoute<Req, Res>(
  * The route of a streaming method. Failures before the first event (binding, the handler throwing,
  * its first item failing) are ordinary HTTP errors; the stream commits (200) on the first event or
  * heartbeat. Then a failure becomes an `error` event, a clean end an `end` event. The handler's
- * stream is pulled one item per write, and cancelled (with context.signal aborted) when the
- * client goes away.
+ * stream is pulled only as the body is read (items it has already produced go out in one chunk),
+ * and cancelled (with context.signal aborted) when the client goes away.
  */
 export function streamRoute<Req, Res>(
   spec: MethodSpec,
@@ -830,6 +830,11 @@ type Outcome =
   | { kind: "aborted" };
 
 const HEARTBEAT_FRAME = ": heartbeat\n\n";
+// A chunk of the response body gathers ready items up to this many characters.
+const BATCH_CHARS = 16 * 1024;
+// Microtask turns a batch waits for the handler's next item: an async generator's next() settles
+// in a few when the generator yields without awaiting anything else.
+const READY_TURNS = 8;
 const END_FRAME = "event: " + SSE_END_EVENT + "\ndata: {}\n\n";
 
 function isReadableStream<T>(value: StreamSource<T>): value is ReadableStream<T | ServerEvent<T>> {
@@ -917,19 +922,8 @@ class ItemQueue {
   // Resolves with whichever comes first: the next item, the heartbeat interval, the abort. The
   // next item is asked for only after the previous one was taken (backpressure).
   next(): Promise<Outcome> {
-    if (!this.asked) {
-      this.asked = true;
-      this.source.next().then(
-        (step) => this.deliver({ kind: "step", step }),
-        (error: unknown) => this.deliver({ kind: "error", error }),
-      );
-    }
-    const ready = this.ready;
-    if (ready !== undefined) {
-      this.ready = undefined;
-      if (ready.kind === "step") this.asked = false;
-      return Promise.resolve(ready);
-    }
+    const ready = this.poll();
+    if (ready !== undefined) return Promise.resolve(ready);
     if (this.signal.aborted) return Promise.resolve({ kind: "aborted" });
     return new Promise((resolve) => {
       this.waiter = resolve;
@@ -938,6 +932,22 @@ class ItemQueue {
         if (this.timer === undefined) this.arm(this.interval);
       }
     });
+  }
+
+  // The next item if it has arrived, without waiting (and without a heartbeat); asks for it if not.
+  poll(): Outcome | undefined {
+    if (!this.asked) {
+      this.asked = true;
+      this.source.next().then(
+        (step) => this.deliver({ kind: "step", step }),
+        (error: unknown) => this.deliver({ kind: "error", error }),
+      );
+    }
+    const ready = this.ready;
+    if (ready === undefined) return undefined;
+    this.ready = undefined;
+    if (ready.kind === "step") this.asked = false;
+    return ready;
   }
 
   close(): void {
@@ -1043,39 +1053,57 @@ async function streamResponse(
         if (ended) finish(false);
       },
       pull: async (streamController) => {
-        const outcome = await next();
-        if (finished) return;
-        let text: string;
-        let last = true;
-        let stop = false;
-        switch (outcome.kind) {
-          case "aborted":
-            finish(true, controller.signal.reason);
-            return;
-          case "heartbeat":
-            text = withRetry(HEARTBEAT_FRAME);
-            last = false;
-            break;
-          case "error":
-            text = withRetry(errorFrame(await errorEventData(outcome.error, request, options)));
-            break;
-          case "step":
-            if (outcome.step.done) {
-              text = withRetry(endFrame);
+        let outcome: Outcome | undefined = await next();
+        // Items the handler has already produced join this chunk: one write for many small events.
+        let text = "";
+        for (;;) {
+          if (finished) return;
+          let last = false;
+          let stop = false;
+          switch (outcome.kind) {
+            case "aborted":
+              finish(true, controller.signal.reason);
+              return;
+            case "heartbeat":
+              text += withRetry(HEARTBEAT_FRAME);
               break;
-            }
-            try {
-              text = withRetry(frame(outcome.step.value, encode));
-              last = false;
-            } catch (error) {
-              text = errorFrame(await errorEventData(error, request, options));
-              stop = true;
-            }
-            break;
+            case "error":
+              text += withRetry(errorFrame(await errorEventData(outcome.error, request, options)));
+              last = true;
+              break;
+            case "step":
+              if (outcome.step.done) {
+                text += withRetry(endFrame);
+                last = true;
+                break;
+              }
+              try {
+                text += withRetry(frame(outcome.step.value, encode));
+              } catch (error) {
+                text += errorFrame(await errorEventData(error, request, options));
+                last = true;
+                stop = true;
+              }
+              break;
+          }
+          if (last) {
+            if (finished) return;
+            streamController.enqueue(encoder.encode(text));
+            finish(stop, stop ? new Error("the stream failed") : undefined);
+            return;
+          }
+          if (text.length >= BATCH_CHARS) break;
+          // The next item, if the handler produces it within a few microtask turns (an async
+          // generator yielding without awaiting I/O does); otherwise it waits for the next pull.
+          outcome = items.poll();
+          for (let turn = 0; outcome === undefined && turn < READY_TURNS; turn++) {
+            await undefined;
+            outcome = items.poll();
+          }
+          if (outcome === undefined) break;
         }
         if (finished) return;
         streamController.enqueue(encoder.encode(text));
-        if (last) finish(stop, stop ? new Error("the stream failed") : undefined);
       },
       cancel: (reason) => finish(true, reason),
     },

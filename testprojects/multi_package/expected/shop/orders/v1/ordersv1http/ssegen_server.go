@@ -309,9 +309,12 @@ func (c *serverConfig) bind(w http.ResponseWriter, r *http.Request, b *binder, m
 			violations = append(violations, FieldViolation{Field: name, Description: err.Error()})
 		}
 	}
-	query, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		violations = append(violations, FieldViolation{Field: "query", Description: err.Error()})
+	var query url.Values
+	if r.URL.RawQuery != "" {
+		var err error
+		if query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+			violations = append(violations, FieldViolation{Field: "query", Description: err.Error()})
+		}
 	}
 	for i, q := range b.route.query {
 		var values []string
@@ -530,6 +533,13 @@ func isUUID(s string) bool {
 
 // isProtobuf reports whether a Content-Type (or Accept entry) names binary protobuf.
 func isProtobuf(contentType string) bool {
+	// The usual values without parsing (mime.ParseMediaType allocates).
+	switch contentType {
+	case "", "application/json":
+		return false
+	case "application/x-protobuf", "application/octet-stream":
+		return true
+	}
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mediaType == "application/x-protobuf" || mediaType == "application/octet-stream")
 }
@@ -537,8 +547,15 @@ func isProtobuf(contentType string) bool {
 // wantsProtobuf picks the unary response encoding from Accept (by q-value, then order).
 // Without a specific choice it follows the request's Content-Type, as sebuf clients expect.
 func wantsProtobuf(r *http.Request) bool {
+	accept := r.Header.Values("Accept")
+	if len(accept) == 0 {
+		return isProtobuf(r.Header.Get("Content-Type"))
+	}
+	if len(accept) == 1 && accept[0] == "application/json" {
+		return false
+	}
 	best, bestQ := "", 0.0
-	for _, entry := range strings.Split(strings.Join(r.Header.Values("Accept"), ","), ",") {
+	for _, entry := range strings.Split(strings.Join(accept, ","), ",") {
 		mediaType, params, err := mime.ParseMediaType(entry)
 		if err != nil {
 			continue
@@ -670,6 +687,7 @@ type sseSender struct {
 	rc        *http.ResponseController
 	r         *http.Request
 	marshal   protojson.MarshalOptions
+	frame     []byte // the frame Send writes, reused
 	committed bool
 	ended     bool  // the handler returned; w must not be touched any more
 	err       error // the first write error: the connection is gone
@@ -745,17 +763,22 @@ func (s *sseSender) Send(msg proto.Message, opts ...EventOption) error {
 	if err != nil {
 		return fmt.Errorf("ssegen: cannot encode the event: %w", err)
 	}
-	var frame bytes.Buffer
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return errStreamEnded
+	}
+	// One frame buffer for the whole stream: a Send allocates nothing beyond the JSON.
+	frame := s.frame[:0]
 	if ev.id != "" {
-		frame.WriteString("id: " + ev.id + "\n")
+		frame = append(append(append(frame, "id: "...), ev.id...), '\n')
 	}
 	if ev.name != "" {
-		frame.WriteString("event: " + ev.name + "\n")
+		frame = append(append(append(frame, "event: "...), ev.name...), '\n')
 	}
-	frame.WriteString("data: ")
-	frame.Write(data)
-	frame.WriteString("\n\n")
-	return s.write(frame.Bytes())
+	frame = append(append(append(frame, "data: "...), data...), "\n\n"...)
+	s.frame = frame
+	return s.writeLocked(frame)
 }
 
 func (s *sseSender) SetRetry(d time.Duration) error {
