@@ -794,9 +794,12 @@ def _spec_lines(model: Model, method: Method, imports: _Imports) -> List[str]:
 
 def _request_schema(model: Model, method: Method, imports: _Imports) -> List[str]:
     """The `request` and `response` entries of a MethodSpec: the schemas the body is decoded with
-    and the handler's values are written with."""
+    and the handler's values are written with. Only a mapped response needs writing through its
+    schema: otherwise the handler's typed value is already its JSON, and writing it as is keeps
+    option-free services as fast as before."""
     request = tsjson.schema_reference(model, imports, method.request.full_name) if method.route.has_body else None
-    response = tsjson.schema_reference(model, imports, method.response.full_name)
+    mapped = model.json.mapped(method.response.full_name)
+    response = tsjson.schema_reference(model, imports, method.response.full_name) if mapped else None
     return [f"        {key}: {schema}," for key, schema in (("request", request), ("response", response)) if schema]
 
 

@@ -166,8 +166,9 @@ export interface MethodSpec {
    */
   readonly request?: MessageSchema;
   /**
-   * The schema responses (each event of a stream) are written with: the handler's value is checked
-   * and written in the mapping's form; a value that does not fit is an internal error.
+   * The schema responses (each event of a stream) are written with, when the response uses sebuf's
+   * JSON options: the handler's value is checked and written in the mapping's form; a value that
+   * does not fit is an internal error. Without it the value is written as the handler returned it.
    */
   readonly response?: MessageSchema;
   /**

@@ -179,7 +179,6 @@ export function createJsonMapServiceRoutes(handler: JsonMapServiceHandler, optio
         query: [],
         body: true,
         request: jsonmap_json.Plain,
-        response: jsonmap_json.Plain,
       },
       (request, context) => handler.echo(request, context),
       options,

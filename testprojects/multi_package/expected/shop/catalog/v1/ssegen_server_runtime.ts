@@ -10,7 +10,7 @@ import {
   isValidationError,
   type FieldViolation,
 } from "./ssegen_errors.js";
-import { decodeInto, type MessageSchema } from "./ssegen_json.js";
+import { decodeInto, encoder, type MessageSchema } from "./ssegen_json.js";
 
 /** A route: method, path (with {variable} placeholders) and the fetch-style handler serving it. */
 export interface RouteDescriptor {
@@ -134,6 +134,8 @@ export interface ParamSpec {
   readonly type: ScalarType;
   readonly repeated?: boolean;
   readonly required?: boolean;
+  /** int64_encoding / enum_encoding NUMBER: the field holds a number (an enum's number). */
+  readonly number?: boolean;
 }
 
 /** A header declared by the service or method (headers.proto). */
@@ -161,6 +163,12 @@ export interface MethodSpec {
    * does not fit is a 400 listing every value at fault.
    */
   readonly request?: MessageSchema;
+  /**
+   * The schema responses (each event of a stream) are written with, when the response uses sebuf's
+   * JSON options: the handler's value is checked and written in the mapping's form; a value that
+   * does not fit is an internal error. Without it the value is written as the handler returned it.
+   */
+  readonly response?: MessageSchema;
   /**
    * The buf.validate checks of the request (see <file>.validate.ts), run on the bound request
    * before the handler: violations are a 400, as protovalidate's are in the Go server.
@@ -195,6 +203,7 @@ export function unaryRoute<Req, Res>(
 ): RouteDescriptor {
   const template = parseTemplate(spec.path);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const encode = responseEncoder(spec);
   return {
     method: spec.method,
     path: spec.path,
@@ -207,7 +216,7 @@ export function unaryRoute<Req, Res>(
         const context = handlerContext(request, controller.signal, bound.pathParams, () => {}, responseHeaders);
         const message = bound.message as unknown as Req;
         const result = await intercept(options, spec, false, context, message, async () => call(message, context));
-        return withHeaders(jsonResponse(200, result ?? {}), responseHeaders);
+        return withHeaders(jsonResponse(200, encode(result ?? {})), responseHeaders);
       } catch (error) {
         return withHeaders(await errorResponse(error, request, options), responseHeaders);
       } finally {
@@ -231,6 +240,7 @@ export function streamRoute<Req, Res>(
 ): RouteDescriptor {
   const template = parseTemplate(spec.path);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const encode = responseEncoder(spec);
   return {
     method: spec.method,
     path: spec.path,
@@ -255,7 +265,7 @@ export function streamRoute<Req, Res>(
         unlink();
         return withHeaders(await errorResponse(error, request, options), responseHeaders);
       }
-      return withHeaders(await streamResponse(source, request, controller, unlink, options, retry), responseHeaders);
+      return withHeaders(await streamResponse(source, encode, request, controller, unlink, options, retry), responseHeaders);
     },
   };
 }
@@ -483,7 +493,7 @@ async function bind(
   for (const param of spec.pathParams) {
     const text = pathParams[param.name];
     if (text === undefined) continue;
-    const parsed = parseScalar(text, param.type);
+    const parsed = parseParam(text, param);
     if (parsed.ok) fromUrl[param.field] = parsed.value;
     else violations.push({ field: param.name, description: parsed.problem });
   }
@@ -498,7 +508,7 @@ async function bind(
     }
     const values: Array<string | number | boolean> = [];
     for (const text of texts) {
-      const parsed = parseScalar(text, param.type);
+      const parsed = parseParam(text, param);
       if (parsed.ok) values.push(parsed.value);
       else violations.push({ field: param.name, description: parsed.problem });
     }
@@ -570,6 +580,14 @@ const FLOAT = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const INT64_MAX = "9223372036854775807";
 const INT64_MIN_ABS = "9223372036854775808";
 const UINT64_MAX = "18446744073709551615";
+
+// A URL value as its request field holds it, as the body would carry it.
+function parseParam(text: string, param: ParamSpec): Parsed {
+  const parsed = parseScalar(text, param.type);
+  if (!parsed.ok || param.number !== true) return parsed;
+  const type = param.type;
+  return { ok: true, value: typeof type === "object" ? (type.enum[parsed.value as string] as number) : Number(parsed.value) };
+}
 
 function parseScalar(text: string, type: ScalarType): Parsed {
   if (typeof type === "object") {
@@ -709,6 +727,25 @@ function follow(signal: AbortSignal, controller: AbortController): () => void {
 
 // Answers ---------------------------------------------------------------------------------------------
 
+type Encode = (value: unknown) => unknown;
+
+// Writes handler values through the response's generated encoder. A value that does not fit is the
+// server's fault, not the client's: a plain Error (so a 500 or an `error` event, and onError sees
+// it), never the ValidationError a request gets.
+function responseEncoder(spec: MethodSpec): Encode {
+  if (spec.response === undefined) return (value) => value;
+  const encode = encoder<unknown>(spec.response);
+  return (value) => {
+    try {
+      return encode(value);
+    } catch (error) {
+      if (!isValidationError(error)) throw error;
+      const problems = error.violations.map((v) => v.field + " " + v.description).join("; ");
+      throw new Error("the " + spec.name + " handler returned a value that does not fit its message: " + problems);
+    }
+  };
+}
+
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { ...headers, "Content-Type": "application/json" } });
 }
@@ -835,15 +872,15 @@ function isServerEvent(value: unknown): value is ServerEvent<unknown> {
   return typeof value === "object" && value !== null && (value as { [key: symbol]: unknown })[SERVER_EVENT] === true;
 }
 
-function frame(item: unknown): string {
-  if (!isServerEvent(item)) return "data: " + dataText(item) + "\n\n";
+function frame(item: unknown, encode: Encode): string {
+  if (!isServerEvent(item)) return "data: " + dataText(encode(item ?? {})) + "\n\n";
   let text = "";
   if (item.id !== undefined) text += "id: " + checkedField("id", item.id) + "\n";
   if (item.event !== undefined) {
     if (RESERVED_EVENT_NAMES.includes(item.event)) throw new Error('the event name "' + item.event + '" is reserved');
     text += "event: " + checkedField("event name", item.event) + "\n";
   }
-  return text + "data: " + dataText(item.data) + "\n\n";
+  return text + "data: " + dataText(encode(item.data ?? {})) + "\n\n";
 }
 
 function checkedField(what: string, value: string): string {
@@ -944,6 +981,7 @@ class ItemQueue {
 
 async function streamResponse(
   source: Source<unknown>,
+  encode: Encode,
   request: Request,
   controller: AbortController,
   unlink: () => void,
@@ -999,7 +1037,7 @@ async function streamResponse(
   } else {
     ended = first.step.done;
     try {
-      initial = withRetry(first.step.done ? endFrame : frame(first.step.value));
+      initial = withRetry(first.step.done ? endFrame : frame(first.step.value, encode));
     } catch (error) {
       finish(true, error);
       return errorResponse(error, request, options);
@@ -1039,7 +1077,7 @@ async function streamResponse(
                 break;
               }
               try {
-                text += withRetry(frame(outcome.step.value));
+                text += withRetry(frame(outcome.step.value, encode));
               } catch (error) {
                 text += errorFrame(await errorEventData(error, request, options));
                 last = true;

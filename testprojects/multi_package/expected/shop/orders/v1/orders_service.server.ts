@@ -2,7 +2,6 @@
 // source: shop/orders/v1/orders_service.proto
 
 import * as orders_service_json from "./orders_service.json.js";
-import * as types_json from "./types.json.js";
 import type {
   CancelOrderRequest,
   GetOrderRequest,
@@ -51,7 +50,6 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
         pathParams: [{ name: "order_id", field: "orderId", type: "string" }],
         query: [],
         body: false,
-        response: types_json.Order,
       },
       (request, context) => handler.get(request, context),
       options,
@@ -82,7 +80,6 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
           { name: "limit", field: "limit", type: "int32" },
         ],
         body: false,
-        response: orders_service_json.ListOrdersResponse,
       },
       (request, context) => handler.list(request, context),
       options,
@@ -97,7 +94,6 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
         query: [],
         body: true,
         request: orders_service_json.PlaceOrderRequest,
-        response: types_json.Order,
       },
       (request, context) => handler.place(request, context),
       options,
@@ -111,7 +107,6 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
         pathParams: [{ name: "order_id", field: "orderId", type: "string" }],
         query: [{ name: "reason", field: "reason", type: "string" }],
         body: false,
-        response: types_json.Order,
       },
       (request, context) => handler.cancel(request, context),
       options,
@@ -125,7 +120,6 @@ export function createOrderServiceRoutes(handler: OrderServiceHandler, options?:
         pathParams: [],
         query: [{ name: "order_id", field: "orderId", type: "string", required: true }],
         body: false,
-        response: types_json.Order,
       },
       (request, context) => handler.watch(request, context),
       options,

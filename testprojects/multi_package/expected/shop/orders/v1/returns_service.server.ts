@@ -2,7 +2,6 @@
 // source: shop/orders/v1/returns_service.proto
 
 import * as returns_service_json from "./returns_service.json.js";
-import * as types_json from "./types.json.js";
 import type { GetReturnRequest, OpenReturnRequest, WatchReturnsRequest } from "./returns_service.js";
 import {
   type HandlerContext,
@@ -44,7 +43,6 @@ export function createReturnServiceRoutes(handler: ReturnServiceHandler, options
         pathParams: [{ name: "return_id", field: "returnId", type: "string" }],
         query: [],
         body: false,
-        response: types_json.Return,
       },
       (request, context) => handler.get(request, context),
       options,
@@ -59,7 +57,6 @@ export function createReturnServiceRoutes(handler: ReturnServiceHandler, options
         query: [],
         body: true,
         request: returns_service_json.OpenReturnRequest,
-        response: types_json.Return,
       },
       (request, context) => handler.open(request, context),
       options,
@@ -74,7 +71,6 @@ export function createReturnServiceRoutes(handler: ReturnServiceHandler, options
         query: [],
         body: true,
         request: returns_service_json.WatchReturnsRequest,
-        response: types_json.Return,
       },
       (request, context) => handler.watch(request, context),
       options,
