@@ -86,10 +86,16 @@ def reference_tree(tmp: str) -> str:
     return os.path.join(tmp, "reference", "src", "python")
 
 
+def with_path(src: str) -> str:
+    """PYTHONPATH for a child: `src` first, then what this process was given (a test's requirements)."""
+    inherited = os.environ.get("PYTHONPATH")
+    return src + os.pathsep + inherited if inherited else src
+
+
 def plugin_wrapper(tmp: str) -> str:
     path = os.path.join(tmp, "protoc-gen-ssegen")
     with open(path, "w") as f:
-        f.write(f"#!/bin/sh\nPYTHONPATH={SRC} exec {sys.executable} -m ssegen.protoc_plugin\n")
+        f.write(f"#!/bin/sh\nPYTHONPATH='{with_path(SRC)}' exec {sys.executable} -m ssegen.protoc_plugin\n")
     os.chmod(path, 0o755)
     return path
 
@@ -97,7 +103,7 @@ def plugin_wrapper(tmp: str) -> str:
 def measure(size: int, reps: int, tmp: str, reference_src: str, plugin: str) -> Dict[str, object]:
     root = os.path.join(tmp, f"api{size}")
     files = synthetic_api.write(root, *SHAPES[size])
-    env = dict(os.environ, PYTHONPATH=SRC)
+    env = dict(os.environ, PYTHONPATH=with_path(SRC))
     include = ["--proto-path", ".", "--proto-path", BUNDLED]
     samples: Dict[str, List[float]] = {}
 
@@ -109,7 +115,7 @@ def measure(size: int, reps: int, tmp: str, reference_src: str, plugin: str) -> 
         out = os.path.join(tmp, f"out{size}-{rep}")
         add("cli", run([sys.executable, "-m", "ssegen.cli", "--out", out + "a", *include, *files], env, root))
         add("reference cli", run([sys.executable, "-m", "ssegen.cli", "--out", out + "b", *include, *files],
-                                 dict(env, PYTHONPATH=reference_src), root))
+                                 dict(env, PYTHONPATH=with_path(reference_src)), root))
         os.makedirs(out + "c")
         add("protoc plugin", run([sys.executable, "-m", "grpc_tools.protoc", "-I.", f"-I{BUNDLED}",
                                   f"--plugin=protoc-gen-ssegen={plugin}", f"--ssegen_out={out}c", *files], env, root))
@@ -125,13 +131,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="50,500,5000")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--phases", help=argparse.SUPPRESS)
+    # A smoke run outside a git checkout: this tree stands in for the reference commit.
+    parser.add_argument("--reference-src", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phases:
         print(json.dumps(phases(args.phases)))
         return
     results = {}
     with tempfile.TemporaryDirectory(prefix="ssegen-bench-") as tmp:
-        reference_src = reference_tree(tmp)
+        reference_src = args.reference_src or reference_tree(tmp)
         plugin = plugin_wrapper(tmp)
         for size in (int(s) for s in args.sizes.split(",")):
             results[str(size)] = measure(size, args.reps, tmp, reference_src, plugin)

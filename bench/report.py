@@ -14,6 +14,19 @@ from common import REPO, read_all  # noqa: E402
 
 Record = Dict[str, Any]
 
+# What is known about the runtime targets a run may miss (see the sections for the figures).
+MISSED_NOTE = (
+    "The end-to-end and unary ratios compare two programs that share the same 2 cores with the",
+    "machine's other work (load averages of 8–30 during these runs), and their spreads overlap the",
+    "margins to the targets. On 2026-12-01 the Go unary server measured 0.92× before commit 4ca47e2",
+    "and 0.71× and 0.91× in two runs after it; the Go small-event stream 1.12×, 0.61× and 0.76× in",
+    "three runs whose code differed only in how a line longer than 64 KiB is read. That path used to",
+    "grow the line by append, allocating about 5 bytes per byte of an 8 MiB event; the 8 MiB stream",
+    "measured 0.69× and 0.70× then, and 1.11× and 0.82× in two runs after the change. Which part of",
+    "the remaining gap is the generated code's (see the notes in the Go sections) has not been",
+    "established on this machine.",
+)
+
 
 def fmt(value: float, digits: int = 2) -> str:
     if value >= 1000:
@@ -43,6 +56,7 @@ class Report:
         self.by_name = {r["name"]: r for r in records}
         self.lines: List[str] = []
         self.targets: List[Tuple[str, str, str]] = []
+        self.missed: List[str] = []
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -54,6 +68,14 @@ class Report:
 
     def target(self, what: str, figure: str, ok: Optional[bool]) -> None:
         self.targets.append((what, figure, "not measured" if ok is None else verdict(ok)))
+
+    def ratio_target(self, what: str, ratio: float, goal: float, at_least: bool = True) -> None:
+        """A target on a ratio; a miss says by how much."""
+        ok = ratio >= goal if at_least else ratio <= goal
+        self.target(what, f"{ratio:.2f}×", ok)
+        if not ok:
+            self.missed.append(f"{what}: {ratio:.2f}× against {goal:g}×, "
+                               f"{abs(ratio - goal) / goal:.0%} {'short' if at_least else 'over'}.")
 
     # Sections ---------------------------------------------------------------------------------
 
@@ -138,8 +160,12 @@ class Report:
                          spread(theirs["mbPerS"]) + ("" if theirs["wholeStream"] else " *partial*"),
                          f"{ratio:.2f}×"])
         self.table(["stream, chunks", "ssegen MB/s", "ssegen events/s", "eventsource-parser MB/s", "ratio"], rows)
+        self.add("Chunks of up to 8 bytes that are all ASCII skip the TextDecoder, whose per-call cost is most",
+                 "of the work at 1-byte chunks (the parser strips the leading BOM itself); a chunk without a CR",
+                 "is split with one `indexOf` a line. UTF-8 bytes are counted only once an event could reach",
+                 "the limit.", "")
         if worst is not None:
-            self.target("TS parser ≥ 1.0× eventsource-parser at every chunk size (limit on)", f"lowest {worst:.2f}×", worst >= 1.0)
+            self.ratio_target("TS parser ≥ 1.0× eventsource-parser at every chunk size (limit on), lowest", worst, 1.0)
 
     def ts_stream(self) -> None:
         r = self.by_name.get("ts_stream")
@@ -155,7 +181,13 @@ class Report:
         client = res["raw node:http -> generated client"]["eventsPerS"]["median"]
         self.add(f"Generated server / raw node:http (same reader): **{gen / raw:.2f}×**; generated client / "
                  f"eventsource-parser (same raw server): **{client / raw:.2f}×**.", "")
-        self.target("TS server streaming ≥ 0.9× raw node:http", f"{gen / raw:.2f}×", gen / raw >= 0.9)
+        self.add("The raw writer calls `res.write` once per frame. The generated server's response body is a",
+                 "ReadableStream pulled by the node:http adapter; each pull takes every item the handler has",
+                 "already produced (up to 16 KiB of frames, waiting a few microtask turns for the next one, never",
+                 "a timer) and enqueues them as one chunk, so the per-chunk cost of web streams and of the",
+                 "adapter is paid once for many small events. A slow reader still stops the pulls (the",
+                 "backpressure test holds the handler to a few events ahead of the socket).", "")
+        self.ratio_target("TS server streaming ≥ 0.9× raw node:http", gen / raw, 0.9)
 
     def go_parser(self) -> None:
         r = self.by_name.get("go_parser")
@@ -196,13 +228,19 @@ class Report:
                          f"{g['peakRSSKiB']['median'] / b['peakRSSKiB']['median']:.2f}×"])
         self.table(["stream", "ssegen events/s", "raw events/s", "ratio", "ssegen peak RSS MiB", "raw peak RSS MiB", "RSS ratio"], rows)
         res = r["results"]
-        if "small events" in res:
-            ratio = res["small events"][gen_name]["eventsPerS"]["median"] / res["small events"][raw_name]["eventsPerS"]["median"]
-            self.target("Go server + client ≥ 0.95× the raw baseline (events/s)", f"{ratio:.2f}×", ratio >= 0.95)
+        self.add("Per event the generated client also checks the data's UTF-8 (the WHATWG decoding) and",
+                 "hands the line's buffer to protojson (a line longer than 64 KiB is gathered in 64 KiB pieces",
+                 "and copied once, about twice its size allocated, as bufio.ReadBytes does); the generated server",
+                 "checks the event's fields, writes under a lock shared with the heartbeat and flushes through",
+                 "an http.ResponseController. The 8 MiB runs have 16 events each, so each figure is a few",
+                 "seconds of two processes sharing the loaded cores with everything else.", "")
+        if res:
+            lowest = min(e[gen_name]["eventsPerS"]["median"] / e[raw_name]["eventsPerS"]["median"] for e in res.values())
+            self.ratio_target("Go server + client ≥ 0.95× the raw baseline (events/s), lowest stream", lowest, 0.95)
         if "8 MiB events" in res:
             e = res["8 MiB events"]
             ratio = e[gen_name]["peakRSSKiB"]["median"] / e[raw_name]["peakRSSKiB"]["median"]
-            self.target("Go client peak memory on 8 MiB events ≤ 1.2× bufio", f"{ratio:.2f}×", ratio <= 1.2)
+            self.ratio_target("Go client peak memory on 8 MiB events ≤ 1.2× bufio", ratio, 1.2, at_least=False)
 
     def go_unary(self) -> None:
         r = self.by_name.get("go_unary")
@@ -216,7 +254,12 @@ class Report:
         gen = res["generated server, net/http client"]["requestsPerS"]["median"]
         raw = res["hand-written server, net/http client"]["requestsPerS"]["median"]
         self.add(f"Generated server / hand-written net/http + protojson handler: **{gen / raw:.2f}×**.", "")
-        self.target("Go unary server ≥ 0.95× hand-written net/http + protojson", f"{gen / raw:.2f}×", gen / raw >= 0.95)
+        self.add("Per request the generated server also gives the handler its call state (a context value",
+                 "and a shallow copy of the request, for RequestFromContext and ResponseHeader), checks the",
+                 "declared headers, bounds the body with http.MaxBytesReader, runs the interceptor chain and",
+                 "recovers panics, and picks the response encoding from Accept and Content-Type (without",
+                 "parsing for the usual values).", "")
+        self.ratio_target("Go unary server ≥ 0.95× hand-written net/http + protojson", gen / raw, 0.95)
 
     def render(self) -> str:
         for section in (self.codegen, self.pants, self.ts_parser, self.ts_stream, self.go_parser, self.go_stream, self.go_unary):
@@ -237,6 +280,8 @@ class Report:
             *(f"| {what} | {figure} | {status} |" for what, figure, status in self.targets),
             "",
         ]
+        if self.missed:
+            head += ["Still missed, in this run:", "", *(f"- {line}" for line in self.missed), "", *MISSED_NOTE, ""]
         return "\n".join(head + self.lines).rstrip("\n") + "\n"
 
 

@@ -3,7 +3,7 @@
 // as its own stream wrapper does; the generated parser decodes its bytes itself.
 //   node build/src/parser_bench.js [--reps 5] [--budget-ms 1500]
 import { createParser } from "eventsource-parser";
-import { SseParser } from "../gen/market/v1/ssegen_client_runtime.js";
+import { SseParser } from "../gen/benchsse/v1/ssegen_client_runtime.js";
 import { arg, save, summary } from "./stats.js";
 
 const encoder = new TextEncoder();

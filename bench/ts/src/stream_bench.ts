@@ -1,5 +1,5 @@
 // End-to-end streaming over loopback. A child process serves the same stream two ways: the
-// generated TS server (createRouter behind the Node adapter the harness uses) and a raw node:http
+// generated TS server (createRouter behind the generated node:http adapter, output ts_node) and a raw node:http
 // writer sending the same frames. This process reads them: the generated TS client, and
 // fetch + eventsource-parser, interleaved rep by rep.
 //   node build/src/stream_bench.js [--reps 5] [--scale 1]
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { createParser } from "eventsource-parser";
 import { BenchServiceClient, createBenchServiceRoutes, createRouter } from "../gen/benchsse/v1/index.js";
 import type { Item } from "../gen/benchsse/v1/index.js";
-import { serve } from "../gen/node_adapter.js";
+import { serveNode } from "../gen/benchsse/v1/ssegen_node.js";
 import { arg, save, summary } from "./stats.js";
 
 function item(sequence: number, payload: string): Item {
@@ -25,7 +25,7 @@ async function serveBoth(): Promise<void> {
       for (let i = 0; i < (request.count ?? 0); i++) yield item(i, payload);
     },
   });
-  const generated = await serve(createRouter(routes));
+  const generated = await serveNode(createRouter(routes));
   const raw = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const count = Number(url.searchParams.get("count"));

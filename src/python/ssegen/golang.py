@@ -7,6 +7,8 @@ It imports the messages' packages and holds:
 
 - `ssegen_errors.go`: the error types, byte-identical in the server and client outputs;
 - `ssegen_server.go` / `ssegen_client.go`: the runtime, generic over request and response types;
+- `ssegen_validate.go`, only when requests have `buf.validate` rules: their check with
+  protovalidate, byte-identical in both outputs (the only file importing protovalidate);
 - `<proto base name>_server.ssegen.go` / `_client.ssegen.go`: per proto file, its services' thin
   bindings, which hand the runtime each method's route as the model decided it.
 """
@@ -32,6 +34,7 @@ ERRORS_FILE = "ssegen_errors.go"
 SERVER_RUNTIME_FILE = "ssegen_server.go"
 CLIENT_RUNTIME_FILE = "ssegen_client.go"
 JSON_FILE = "ssegen_json.go"
+VALIDATE_FILE = "ssegen_validate.go"
 
 GO_PREDECLARED = frozenset(
     "any append bool byte cap clear close comparable complex complex128 complex64 copy delete error false "
@@ -69,7 +72,7 @@ def runtime_names() -> FrozenSet[str]:
     the real thing."""
     return frozenset(
         name
-        for t in ("errors.go.mako", "server.go.mako", "client.go.mako", "json.go.mako")
+        for t in ("errors.go.mako", "server.go.mako", "client.go.mako", "json.go.mako", "validate.go.mako")
         for name in _declared_names(t)
     )
 
@@ -211,6 +214,11 @@ class _OutputPackage:
     @property
     def services(self) -> Tuple[Service, ...]:
         return tuple(s for f in self.files for s in f.services)
+
+    def validates(self, model: Model) -> bool:
+        """Whether its requests are checked with protovalidate: some request type has buf.validate
+        rules, or reaches a message with some."""
+        return any(model.validation.uses_protovalidate(m.request.full_name) for s in self.services for m in s.methods)
 
 
 def _go_package_problem(file: ProtoFile, why: str) -> Problem:
@@ -593,8 +601,14 @@ def _render(model: Model, server: bool) -> Dict[str, str]:
             error_event=go_quote(SSE_ERROR_EVENT),
             end_event=go_quote(SSE_END_EVENT),
         )
+        # Only packages whose requests have buf.validate rules import protovalidate.
+        validation = package.validates(model)
+        if validation:
+            out[posixpath.join(package.out_dir, VALIDATE_FILE)] = render_template(
+                "go/validate.go.mako", header=header, package=package.name
+            )
         out[posixpath.join(package.out_dir, runtime_file)] = render_template(
-            runtime_template, header=header, package=package.name
+            runtime_template, header=header, package=package.name, validation=validation
         )
         codec, messages, enums = _json_tables(model, package)
         out[posixpath.join(package.out_dir, JSON_FILE)] = render_template(

@@ -253,6 +253,74 @@ def test_json_codec_only_where_messages_need_it(tmp_path: Path) -> None:
     assert '"jsonmap.v1.Plain"' not in mapped and '"jsonmap.v1.Address"' not in mapped
 
 
+VALIDATE_PROTO = "buf/validate/validate.proto"
+
+
+def validation_protos(request_rule: bool, item_rule: bool) -> Dict[str, str]:
+    """A request with an Item inside; each has a buf.validate rule or none (both files import
+    validate.proto either way)."""
+
+    def rule(on: bool) -> str:
+        return " [(buf.validate.field).string.min_len = 1]" if on else ""
+
+    return {
+        VALIDATE_PROTO: repo_path("src/protos/" + VALIDATE_PROTO).read_text(encoding="utf-8"),
+        "p/v1/item.proto": f"""
+            syntax = "proto3";
+            package p.v1;
+            import "buf/validate/validate.proto";
+            option go_package = "example.com/p/v1;pv1";
+            message Item {{ string sku = 1{rule(item_rule)}; }}
+        """,
+        "p/v1/p.proto": f"""
+            syntax = "proto3";
+            package p.v1;
+            import "sebuf/http/annotations.proto";
+            import "buf/validate/validate.proto";
+            import "p/v1/item.proto";
+            option go_package = "example.com/p/v1;pv1";
+            service S {{ rpc Put(PutRequest) returns (Item); }}
+            message PutRequest {{ Item item = 1; string id = 2{rule(request_rule)}; }}
+        """,
+    }
+
+
+def render_validation(tmp_path: Path, protos: Dict[str, str], parameter: str = GO_OUTPUTS) -> Dict[str, str]:
+    files = render_protos(tmp_path, protos, parameter)
+    return {k: v for k, v in files.items() if k.startswith("p/")}
+
+
+@pytest.mark.parametrize(
+    "request_rule, item_rule, validates",
+    [(True, False, True), (False, True, True), (False, False, False)],
+)
+def test_protovalidate_only_where_requests_have_buf_validate_rules(
+    tmp_path: Path, request_rule: bool, item_rule: bool, validates: bool
+) -> None:
+    # A rule on the request, or on a message inside it; importing validate.proto is not enough.
+    files = render_validation(tmp_path, validation_protos(request_rule, item_rule))
+    out = "p/v1/pv1http/"
+    assert (out + "ssegen_validate.go" in files) == validates
+    importing = sorted(p for p, text in files.items() if "buf.build/go/protovalidate" in text)
+    assert importing == ([out + "ssegen_validate.go"] if validates else [])
+    server, client = files[out + "ssegen_server.go"], files[out + "ssegen_client.go"]
+    assert ("validateRequest(msg)" in server and "compileRequestRules(" in server) == validates
+    assert ("func WithRequestValidation() ClientOption" in client and "validateRequest(req)" in client) == validates
+
+
+def test_responses_with_rules_are_not_validated(tmp_path: Path) -> None:
+    protos = validation_protos(False, True)
+    protos["p/v1/p.proto"] = protos["p/v1/p.proto"].replace("PutRequest { Item item = 1; ", "PutRequest { ")
+    assert "p/v1/pv1http/ssegen_validate.go" not in render_validation(tmp_path, protos)
+
+
+def test_validate_file_is_the_same_for_server_and_client(tmp_path: Path) -> None:
+    protos = validation_protos(True, False)
+    server = render_validation(tmp_path / "s", protos, "outputs=go_server")["p/v1/pv1http/ssegen_validate.go"]
+    client = render_validation(tmp_path / "c", protos, "outputs=go_client")["p/v1/pv1http/ssegen_validate.go"]
+    assert server == client
+
+
 def test_output_is_deterministic() -> None:
     root = repo_path(MULTI)
     files = ["shop/orders/v1/returns_service.proto", "shop/orders/v1/orders_service.proto"]

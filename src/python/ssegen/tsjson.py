@@ -264,6 +264,10 @@ def _message_schema(model: Model, full_name: str, name: str, ref) -> List[str]:
             parts.append(f"oneof: {ts_string(f.oneof)}")
         if jf.flatten:
             parts.append(f"flatten: {ts_string(jf.flatten_prefix)}")
+        if f.optional and not jf.nullable:
+            parts.append("presence: true")
+        if jf.empty == "omit":
+            parts.append("omitEmpty: true")
         lines.append(f"    {{ {', '.join(parts)} }},")
     lines.append("  ],")
     if jm.oneofs:

@@ -70,7 +70,7 @@ SERVER_RUNTIME_EXPORTS = (
 )
 JSON_RUNTIME_EXPORTS = (
     "Decoder", "EnumSchema", "FieldSchema", "MessageSchema", "OneofSchema", "ScalarJson", "TypeSchema", "decodeInto",
-    "decoder",
+    "decoder", "encoder",
 )
 RUNTIME_EXPORTS = frozenset(ERRORS_EXPORTS + CLIENT_RUNTIME_EXPORTS + SERVER_RUNTIME_EXPORTS + JSON_RUNTIME_EXPORTS)
 
@@ -749,10 +749,15 @@ def _scalar_type(model: Model, f: Field) -> object:
     return ts_string(_URL_SCALARS[f.type])
 
 
-def _param_spec(model: Model, name: str, f: Field, required: bool) -> ObjectLiteral:
+def _param_spec(model: Model, message: str, name: str, f: Field, required: bool) -> ObjectLiteral:
     spec: ObjectLiteral = [("name", ts_string(name)), ("field", ts_string(f.json_name)), ("type", _scalar_type(model, f))]
     if f.repeated:
         spec.append(("repeated", "true"))
+    jm = model.json.message(message)
+    jf = jm.field(f.name) if jm is not None else None
+    if jf is not None and (jf.int64_number or jf.enum_number):
+        # The handler sees the URL value as the body would carry it: a number.
+        spec.append(("number", "true"))
     if required:
         spec.append(("required", "true"))
     return spec
@@ -778,8 +783,8 @@ def _spec_lines(model: Model, method: Method, imports: _Imports) -> List[str]:
         f"        method: {ts_string(route.verb)},",
         f"        path: {ts_string(route.path)},",
         *array("headers", [_header_spec(h) for h in method.headers]),
-        *array("pathParams", [_param_spec(model, p.name, p.field, False) for p in route.path_params]),
-        *array("query", [_param_spec(model, q.name, q.field, q.required) for q in route.query_params]),
+        *array("pathParams", [_param_spec(model, method.request.full_name, p.name, p.field, False) for p in route.path_params]),
+        *array("query", [_param_spec(model, method.request.full_name, q.name, q.field, q.required) for q in route.query_params]),
         f"        body: {'true' if route.has_body else 'false'},",
         *_request_schema(model, method, imports),
         *_request_validator(model, method, imports),
@@ -788,9 +793,14 @@ def _spec_lines(model: Model, method: Method, imports: _Imports) -> List[str]:
 
 
 def _request_schema(model: Model, method: Method, imports: _Imports) -> List[str]:
-    """The `request` entry of a MethodSpec: the schema the body is decoded with."""
-    schema = tsjson.schema_reference(model, imports, method.request.full_name) if method.route.has_body else None
-    return [f"        request: {schema},"] if schema else []
+    """The `request` and `response` entries of a MethodSpec: the schemas the body is decoded with
+    and the handler's values are written with. Only a mapped response needs writing through its
+    schema: otherwise the handler's typed value is already its JSON, and writing it as is keeps
+    option-free services as fast as before."""
+    request = tsjson.schema_reference(model, imports, method.request.full_name) if method.route.has_body else None
+    mapped = model.json.mapped(method.response.full_name)
+    response = tsjson.schema_reference(model, imports, method.response.full_name) if mapped else None
+    return [f"        {key}: {schema}," for key, schema in (("request", request), ("response", response)) if schema]
 
 
 def _request_validator(model: Model, method: Method, imports: _Imports) -> List[str]:

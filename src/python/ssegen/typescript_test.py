@@ -418,3 +418,8 @@ def test_json_mapping_wire_types_and_schemas() -> None:
     assert "      decoder<ItemList>(jsonmap_json.ItemList),\n" in client
     server = files["jsonmap/v1/jsonmap.server.ts"]
     assert "        request: jsonmap_json.Item,\n" in server
+    # Mapped responses are written through their schema; an option-free one (Echo's Plain) as the
+    # handler returned it, as fast as before the mapping existed.
+    assert "        response: jsonmap_json.Item,\n" in server
+    assert "        response: jsonmap_json.Plain,\n" not in server
+    assert "        request: jsonmap_json.Plain,\n" in server

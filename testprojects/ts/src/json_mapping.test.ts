@@ -64,6 +64,9 @@ describe("JSON-mapping conformance (decoders)", () => {
   }
 });
 
+// What the server writes for an Item's unset nullable and empty_behavior NULL fields, as Go does.
+const UNSET = { middleName: null, rank: null, home: null, level: null };
+
 // Echoes bodies, and sends each stream's request item twice.
 const handler = {
   putItem: (req: Item) => req,
@@ -74,6 +77,10 @@ const handler = {
   getBarsBySymbol: <T>(req: T) => req,
   putPlace: <T>(req: T) => req,
   echo: (req: Plain) => req,
+  lookup: <T>(req: T) => req,
+  async *streamItems(req: ItemList): AsyncGenerator<Item> {
+    yield* req;
+  },
   async *watchItems(req: GetItemRequest): AsyncGenerator<Item> {
     yield { id: req.id ?? "", kind: "vid", video: { url: "u" }, type: "text", body: "hi", count: 7 };
     yield { id: req.id ?? "", status: "inactive", digest: "abcd", created: 1705312200 };
@@ -109,7 +116,7 @@ describe("JSON-mapping over HTTP", () => {
 
   test("unwrapped messages round-trip", async () => {
     const list: ItemList = [{ id: "a" }, { status: "inactive" }];
-    assert.deepEqual(await client.putItems(list), list);
+    assert.deepEqual(await client.putItems(list), list.map((item) => ({ ...item, ...UNSET })));
     assert.deepEqual(await client.getBarsBySymbol({ AAPL: [{ time: 1, price: 2 }] }), { AAPL: [{ time: 1, price: 2 }] });
     assert.deepEqual(await client.getBars({ id: "MSFT", n: "5" }), { bars: { MSFT: [{ time: 5, price: 1.5 }] } });
     assert.deepEqual(await client.putPlace({ label: "x", street: "s" }), { label: "x", street: "s" });
@@ -117,17 +124,25 @@ describe("JSON-mapping over HTTP", () => {
 
   test("custom enum names in path and query", async () => {
     assert.deepEqual(await client.getItem({ id: "x", status: "inactive", also: ["active"] }), {
-      id: "x", status: "inactive", history: ["active"],
+      id: "x", status: "inactive", history: ["active"], ...UNSET,
     });
-    assert.deepEqual(await client.findByStatus({ status: "active" }), [{ status: "active" }]);
+    assert.deepEqual(await client.findByStatus({ status: "active" }), [{ status: "active", ...UNSET }]);
     const response = await fetch(server.url + "/api/items/x?status=nope");
     assert.equal(response.status, 400);
+  });
+
+  test("int64 and enum NUMBER path and query values reach the handler as numbers", async () => {
+    const response = await fetch(server.url + "/api/lookup/-12?priority=PRIORITY_HIGH&levels=1&levels=0&big=9007199254740991");
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { n: -12, priority: 2, levels: [1, 0], big: 9007199254740991 });
+    assert.deepEqual(await client.lookup({ n: 5, priority: 1, levels: [2] }), { n: 5, priority: 1, levels: [2] });
+    assert.equal((await fetch(server.url + "/api/lookup/x")).status, 400);
   });
 
   test("handlers see normalised values", async () => {
     const { status, json } = await post("/api/items", '{"count":"12","total":7,"priority":"PRIORITY_LOW","video":{},"x":1}');
     assert.equal(status, 200);
-    assert.deepEqual(json, { count: 12, total: "7", priority: 1, kind: "vid", video: {} });
+    assert.deepEqual(json, { count: 12, total: "7", priority: 1, kind: "vid", video: {}, ...UNSET });
   });
 
   test("ill-typed bodies are 400 violations, never 500", async () => {
@@ -162,9 +177,58 @@ describe("JSON-mapping over HTTP", () => {
     const events: Item[] = [];
     for await (const item of client.watchItems({ id: "s", status: "active" })) events.push(item);
     assert.deepEqual(events, [
-      { id: "s", kind: "vid", video: { url: "u" }, type: "text", body: "hi", count: 7 },
-      { id: "s", status: "inactive", digest: "abcd", created: 1705312200 },
+      { id: "s", kind: "vid", video: { url: "u" }, type: "text", body: "hi", count: 7, ...UNSET },
+      { id: "s", status: "inactive", digest: "abcd", created: 1705312200, ...UNSET },
     ]);
+  });
+
+  test("handler values are written in the mapping's form, as the Go server writes them", async () => {
+    const item = {
+      id: "", count: 0, total: "0", status: "unknown", history: [], byRegion: {}, rank: 0, home: {}, work: {}, other: {},
+      raw: "", plain: "-_8", samples: [], billing_street: "", kind: "link",
+    } as const;
+    const text = await (await fetch(server.url + "/api/items", { method: "POST", body: JSON.stringify(item) })).text();
+    // Defaults without presence left out, `optional` ones kept, all-default NULL / OMIT messages
+    // null / left out, a discriminator alone selecting its member's default, in proto field order.
+    assert.equal(text, '{"middleName":null,"rank":0,"home":null,"other":{},"plain":"+/8=","level":null,"kind":"link","link":""}');
+  });
+
+  test("the wire form of each conformance case is what the server writes", async () => {
+    for (const c of cases.filter((c) => c.message === "jsonmap.v1.Item" && c.error === undefined)) {
+      const { status, json } = await post("/api/items", JSON.stringify(input(c)));
+      assert.equal(status, 200, c.name);
+      assert.deepEqual(json, c.encoded ?? c.json, c.name);
+    }
+  });
+
+  test("a handler value that does not fit its message is a safe 500 and an error event, seen by onError", async () => {
+    const seen: unknown[] = [];
+    const wrong = { count: "many", tags: "a" } as unknown as Item;
+    const routes = createJsonMapServiceRoutes(
+      {
+        ...handler,
+        putItem: () => wrong,
+        async *streamItems(): AsyncGenerator<Item> {
+          yield { id: "ok" };
+          yield wrong;
+        },
+      },
+      { onError: (error) => void seen.push(error) },
+    );
+    const bad = await serve(createRouter(routes));
+    try {
+      const response = await fetch(bad.url + "/api/items", { method: "POST", body: "{}" });
+      assert.equal(response.status, 500);
+      assert.deepEqual(await response.json(), { message: "internal server error" });
+      const stream = await (await fetch(bad.url + "/api/items/stream", { method: "POST", body: "[]" })).text();
+      assert.match(stream, /^data: \{"id":"ok",[^\n]*\n\nevent: error\ndata: \{"message":"internal server error"\}\n\n$/);
+      assert.equal(seen.length, 2);
+      for (const error of seen) {
+        assert.ok(error instanceof Error && /count/.test(error.message) && /tags/.test(error.message), String(error));
+      }
+    } finally {
+      await bad.close();
+    }
   });
 
   test("a response that does not fit its message is an ApiError", async () => {

@@ -912,3 +912,59 @@ describe("stream backpressure", () => {
     });
   }
 });
+
+describe("stream batching", () => {
+  test("items the handler has ready go out together, in order, none lost", async () => {
+    const count = 500;
+    let chunks = 0;
+    await withServer(
+      {
+        streamQuotes: async function* () {
+          for (let bid = 1; bid <= count; bid++) yield quote(bid);
+        },
+      },
+      async (h) => {
+        const bids: number[] = [];
+        for await (const q of h.client.streamQuotes({ symbol: "AAPL" })) bids.push(q.bid ?? 0);
+        assert.deepEqual(
+          bids,
+          Array.from({ length: count }, (_, i) => i + 1),
+        );
+        // One body chunk per item would be `count` chunks; a batch holds many small events.
+        assert.ok(chunks < count / 10, `${chunks} body chunks for ${count} events`);
+      },
+      {
+        serve: {
+          onBodyChunk: () => {
+            chunks++;
+          },
+        },
+      },
+    );
+  });
+
+  test("an item goes out at once when the handler's next one is not ready", async () => {
+    // The handler waits for the client to have read its second event (the first commits the
+    // stream on its own): a batch that waited for more items would never send it.
+    const seen = deferred();
+    await withServer(
+      {
+        streamQuotes: async function* () {
+          yield quote(1);
+          yield quote(2);
+          await seen.promise;
+          yield quote(3);
+        },
+      },
+      async (h) => {
+        const bids: number[] = [];
+        for await (const q of h.client.streamQuotes({ symbol: "AAPL" })) {
+          bids.push(q.bid ?? 0);
+          if (q.bid === 2) seen.resolve();
+        }
+        assert.deepEqual(bids, [1, 2, 3]);
+      },
+      { routes: { heartbeatIntervalMs: 0 } },
+    );
+  });
+});

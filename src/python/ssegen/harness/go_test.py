@@ -29,6 +29,7 @@ from ssegen.testing import (
     JSON_MAPPING_PROJECT,
     MARKET_DATA_PROJECT,
     MULTI_PACKAGE_PROJECT,
+    VALIDATION_PROJECT,
     generate_with_cli,
     repo_path,
     run_checked,
@@ -37,6 +38,7 @@ from ssegen.testing import (
 GO_MODULE = "testprojects/go"
 SSE_VECTORS = "testprojects/conformance/sse_vectors.json"
 JSON_MAPPING_CASES = "testprojects/conformance/json_mapping.json"
+VALIDATION_CASES = "testprojects/conformance/validation.json"
 PROTOBUF_MODULE = "google.golang.org/protobuf"
 
 # (project, proto source root, files to generate): every project whose Go must compile and pass
@@ -45,6 +47,7 @@ PROJECTS: List[Tuple[str, str, Sequence[str]]] = [
     ("market_data", *MARKET_DATA_PROJECT),
     ("multi_package", *MULTI_PACKAGE_PROJECT),
     ("json_mapping", *JSON_MAPPING_PROJECT),
+    ("validation", *VALIDATION_PROJECT),
 ]
 
 GO_OUTPUTS = ("go_server", "go_client")
@@ -52,6 +55,12 @@ GO_OUTPUTS = ("go_server", "go_client")
 # import path instead, so nothing outside google.golang.org/protobuf has to be fetched.
 SEBUF_PROTOS = ["sebuf/http/annotations.proto", "sebuf/http/headers.proto"]
 SEBUF_GO_PACKAGE = "internal/sebufhttp;sebufhttp"
+
+# protovalidate's rules, imported by the validation project. Only protoc reads them here: their
+# Go package is the one the module buf.build/go/protovalidate depends on (go.mod requires it),
+# which registers the file; a local copy would register it a second time.
+PROTOVALIDATE_PROTO = "buf/validate/validate.proto"
+PROTOVALIDATE_ROOT = "src/protos"
 
 # The package holding the SSE decoder tests and the fuzz target.
 DECODER_TEST_PACKAGE = "market_data/gen/marketv1/marketv1http"
@@ -225,11 +234,16 @@ def assemble(work: Path, generated: Dict[str, Dict[str, str]]) -> GoModule:
     sebuf_package = f"{module_path()}/{SEBUF_GO_PACKAGE}"
     mappings = {proto: sebuf_package for proto in SEBUF_PROTOS}
     protoc(plugin, module, [], SEBUF_PROTOS, mappings)
+    # protovalidate's protos in a folder of their own: src/protos also holds the sebuf protos,
+    # which the generator's bundled copies provide.
+    validate_include = work / "include"
+    (validate_include / PROTOVALIDATE_PROTO).parent.mkdir(parents=True)
+    shutil.copyfile(repo_path(PROTOVALIDATE_ROOT) / PROTOVALIDATE_PROTO, validate_include / PROTOVALIDATE_PROTO)
 
     test_dirs: List[str] = []
     for project, root, protos in PROJECTS:
         proto_root = repo_path(root)
-        protoc(plugin, module, [proto_root], protos, mappings)
+        protoc(plugin, module, [proto_root, validate_include], protos, mappings)
 
         files = generated[project]
         packages = go_package_dirs(proto_root, files)
@@ -251,6 +265,7 @@ def assemble(work: Path, generated: Dict[str, Dict[str, str]]) -> GoModule:
             (module / target_dir / "testdata").mkdir(exist_ok=True)
             shutil.copyfile(repo_path(SSE_VECTORS), module / target_dir / "testdata" / "sse_vectors.json")
             shutil.copyfile(repo_path(JSON_MAPPING_CASES), module / target_dir / "testdata" / "json_mapping.json")
+            shutil.copyfile(repo_path(VALIDATION_CASES), module / target_dir / "testdata" / "validation.json")
             test_dirs.append(target_dir)
     return GoModule(module, test_dirs)
 

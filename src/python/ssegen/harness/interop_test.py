@@ -39,9 +39,22 @@ SEBUF_SCENARIOS = INTEROP + "/sebuf_scenarios.json"
 # Reconnection always ends: the generated clients against sebufpeer serving streams that end without
 # the end event, ignore Last-Event-ID or close at once.
 RECONNECT_SCENARIOS = INTEROP + "/reconnect_scenarios.json"
+# buf.validate: the shared conformance cases, each sent by a generated client of
+# testprojects/validation to a generated server, which must answer the same 400 body (or succeed).
+VALIDATION_CASES = "testprojects/conformance/validation.json"
+# sebuf's JSON mapping: json_mapping's JsonMapService between the generated clients and servers,
+# every option through unary calls and streams (go/jsonmapserver, go/jsonmapdriver, ts/jsonmap_*.ts).
+JSON_MAPPING_SCENARIOS = INTEROP + "/json_mapping_scenarios.json"
 # Where the interop sources go inside the assembled Go module / TS package.
 GO_DIR = "interop"
-TS_FILES = ("interop_server.ts", "interop_driver.ts")
+TS_FILES = (
+    "interop_server.ts",
+    "interop_driver.ts",
+    "validation_server.ts",
+    "validation_driver.ts",
+    "jsonmap_server.ts",
+    "jsonmap_driver.ts",
+)
 
 # Generous ceilings so a hung child fails the test instead of the whole run; not timing checks.
 BUILD_TIMEOUT_S = 900
@@ -51,7 +64,16 @@ DRIVER_TIMEOUT_S = 600
 PAIRS = [("go", "go"), ("ts", "ts"), ("go", "ts"), ("ts", "go")]  # (client, server)
 SEBUF_PAIRS = [("sebuf", "go"), ("sebuf", "ts"), ("go", "sebuf"), ("ts", "sebuf")]
 RECONNECT_PAIRS = [("go", "sebuf"), ("ts", "sebuf")]
+VALIDATION_PAIRS = [("go", "go"), ("ts", "ts"), ("go", "ts"), ("ts", "go")]
+# Servers that leave CEL rules to the Go side (the TS server): a case breaking only such a rule
+# must pass there.
+STANDARD_RULES_ONLY = {"ts"}
 NAMES = {"go": "Go", "ts": "TS", "sebuf": "sebuf-framing", "reconnect": "reconnect-test"}
+# The JSON-mapping pairs, keyed apart from the market_data pairs in the results.
+JSON_PAIRS = [(c + "-json", s + "-json") for c, s in PAIRS]
+NAMES.update({"go-json": "Go", "ts-json": "TS"})
+# The buf.validate pairs are recorded under these keys, beside the market_data pairs.
+NAMES.update({f"validation-{k}": v for k, v in NAMES.items()})
 REPRODUCE = "./pants test src/python/ssegen/harness:interop"
 REWRITE = (
     "./pants test --force src/python/ssegen/harness:interop "
@@ -71,21 +93,31 @@ class Built(NamedTuple):
     # sebufpeer serving reconnect_scenarios.json, and the drivers reading it.
     reconnect_server: Dict[str, Tuple[List[str], Path]]
     reconnect_driver: Dict[str, Tuple[List[str], Path]]
+    # The OrderService of testprojects/validation, and the drivers sending validation.json's cases.
+    validation_server: Dict[str, Tuple[List[str], Path]]
+    validation_driver: Dict[str, Tuple[List[str], Path]]
+    # The JSON-mapping servers and drivers, both reading json_mapping_scenarios.json.
+    json_mapping_server: Dict[str, Tuple[List[str], Path]]
+    json_mapping_driver: Dict[str, Tuple[List[str], Path]]
 
 
 def scenario_names(path: str = SCENARIOS) -> List[str]:
     data = json.loads(repo_path(path).read_text(encoding="utf-8"))
+    if path == VALIDATION_CASES:
+        # The cases a client can send: those with the whole request message.
+        return [c["name"] for c in data["cases"] if c.get("message")]
     return [s["name"] for s in data["scenarios"]]
 
 
-def build_go(work: Path) -> Tuple[Path, Path, Path]:
-    """The Go server, driver and sebuf peer binaries, built in the module the Go harness assembles."""
+def build_go(work: Path) -> Path:
+    """The folder of the Go binaries (server, driver, sebufpeer, validationserver,
+    validationdriver, jsonmapserver, jsonmapdriver), built in the module the Go harness assembles."""
     work.mkdir(parents=True)
     module = go_test.assemble(work, go_test.generated_go())
     shutil.copytree(repo_path(INTEROP + "/go"), module.root / GO_DIR)
     bin_dir = work / "bin"
     go_test.run(["go", "build", "-o", str(bin_dir) + os.sep, f"./{GO_DIR}/..."], module.root, BUILD_TIMEOUT_S)
-    return bin_dir / "server", bin_dir / "driver", bin_dir / "sebufpeer"
+    return bin_dir
 
 
 def build_ts(work: Path) -> Path:
@@ -114,7 +146,10 @@ def build_ts(work: Path) -> Path:
 def built() -> Iterator[Built]:
     work = Path(tempfile.mkdtemp(prefix="ssegen-interop-"))
     try:
-        go_server, go_driver, sebuf_peer = build_go(work / "go")
+        go_bin = build_go(work / "go")
+        go_server, go_driver, sebuf_peer = go_bin / "server", go_bin / "driver", go_bin / "sebufpeer"
+        validation_cases = str(repo_path(VALIDATION_CASES))
+        json_mapping_scenarios = str(repo_path(JSON_MAPPING_SCENARIOS))
         package = build_ts(work)
         scenarios = str(repo_path(SCENARIOS))
         sebuf_scenarios = str(repo_path(SEBUF_SCENARIOS))
@@ -143,6 +178,22 @@ def built() -> Iterator[Built]:
             reconnect_driver={
                 "go": ([str(go_driver), "-scenarios", reconnect_scenarios, "-base-url"], work),
                 "ts": (["node", "build/src/interop_driver.js", reconnect_scenarios], package),
+            },
+            validation_server={
+                "go": ([str(go_bin / "validationserver")], work),
+                "ts": (["node", "build/src/validation_server.js"], package),
+            },
+            validation_driver={
+                "go": ([str(go_bin / "validationdriver"), "-cases", validation_cases, "-base-url"], work),
+                "ts": (["node", "build/src/validation_driver.js", validation_cases], package),
+            },
+            json_mapping_server={
+                "go": ([str(go_bin / "jsonmapserver"), "-scenarios", json_mapping_scenarios], work),
+                "ts": (["node", "build/src/jsonmap_server.js", json_mapping_scenarios], package),
+            },
+            json_mapping_driver={
+                "go": ([str(go_bin / "jsonmapdriver"), "-scenarios", json_mapping_scenarios, "-base-url"], work),
+                "ts": (["node", "build/src/jsonmap_driver.js", json_mapping_scenarios], package),
             },
         )
     finally:
@@ -195,19 +246,22 @@ class Server:
                 self.process.wait()
 
 
-def run_pair(built: Built, client: str, server: str, suite: str = SCENARIOS) -> Dict[str, str]:
-    """Scenario name -> "" (passed) or what failed, for one client x server pair over one suite."""
+def run_pair(built: Built, client: str, server: str, suite: str = SCENARIOS, flags: Tuple[str, ...] = ()) -> Dict[str, str]:
+    """Scenario name -> "" (passed) or what failed, for one client x server pair over one suite;
+    `flags` go to the driver, after the server's URL."""
     names = scenario_names(suite)
     servers, drivers = {
         SCENARIOS: (built.server, built.driver),
         SEBUF_SCENARIOS: (built.sebuf_server, built.sebuf_driver),
         RECONNECT_SCENARIOS: (built.reconnect_server, built.reconnect_driver),
+        VALIDATION_CASES: (built.validation_server, built.validation_driver),
+        JSON_MAPPING_SCENARIOS: (built.json_mapping_server, built.json_mapping_driver),
     }[suite]
     argv, cwd = servers[server]
     process = Server(argv, cwd)
     try:
         driver, driver_cwd = drivers[client]
-        args = driver + [process.url]
+        args = driver + [process.url, *flags]
         try:
             result = subprocess.run(
                 args, cwd=driver_cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -271,7 +325,10 @@ def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
     sebuf_table, sebuf_failures = render_table(results, SEBUF_PAIRS, SEBUF_SCENARIOS)
     reconnect_pairs = [(c, "reconnect") for c, _ in RECONNECT_PAIRS]
     reconnect_table, reconnect_failures = render_table(results, reconnect_pairs, RECONNECT_SCENARIOS)
-    failures += sebuf_failures + reconnect_failures
+    validation_pairs = [(f"validation-{c}", f"validation-{s}") for c, s in VALIDATION_PAIRS]
+    validation_table, validation_failures = render_table(results, validation_pairs, VALIDATION_CASES)
+    json_table, json_failures = render_table(results, JSON_PAIRS, JSON_MAPPING_SCENARIOS)
+    failures += sebuf_failures + reconnect_failures + validation_failures + json_failures
     return (
         "# Interop matrix\n\n"
         "Every generated client against every generated server of `testprojects/market_data`, all driving\n"
@@ -288,7 +345,15 @@ def render_doc(results: Dict[Tuple[str, str], Dict[str, str]]) -> str:
         "Reconnection always ends (`testprojects/interop/reconnect_scenarios.json`): `sebufpeer` serves\n"
         "streams with ids and no end event, resuming after `Last-Event-ID`, replaying everything, or closing\n"
         "at once; the clients reconnect, deliver each event once and end with an interruption.\n\n"
-        f"{reconnect_table}\n"
+        f"{reconnect_table}\n\n"
+        "buf.validate (`testprojects/conformance/validation.json`): the clients of `testprojects/validation`\n"
+        "send every case; the servers answer the same 400 body (the Go server checks every rule with\n"
+        "protovalidate) or serve a valid request.\n\n"
+        f"{validation_table}\n\n"
+        "sebuf's JSON mapping (`testprojects/interop/json_mapping_scenarios.json`): `testprojects/json_mapping`'s\n"
+        "service between the generated clients and servers; each side checks the values it decoded and the\n"
+        "JSON on the wire.\n\n"
+        f"{json_table}\n"
         + ("\nFailures:\n\n" + "\n".join(failures) + "\n" if failures else "")
     )
 
@@ -321,6 +386,17 @@ def test_reconnect_always_ends(built: Built, matrix: Dict[Tuple[str, str], Dict[
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.parametrize("client,server", VALIDATION_PAIRS, ids=[f"{c}-client-{s}-server" for c, s in VALIDATION_PAIRS])
+def test_validation_interop(built: Built, matrix: Dict[Tuple[str, str], Dict[str, str]], client: str, server: str) -> None:
+    flags = ("-standard-rules-only" if client == "go" else "--standard-rules-only",) if server in STANDARD_RULES_ONLY else ()
+    results = run_pair(built, client, server, VALIDATION_CASES, flags)
+    matrix[("validation-" + client, "validation-" + server)] = results
+    failures = [
+        f"{NAMES[client]} client -> {NAMES[server]} server: {name}: {detail}" for name, detail in results.items() if detail
+    ]
+    assert not failures, "\n".join(failures)
+
+
 def test_scenarios_are_well_formed() -> None:
     data = json.loads(repo_path(SCENARIOS).read_text(encoding="utf-8"))
     names = [s["name"] for s in data["scenarios"]]
@@ -336,3 +412,14 @@ def test_scenarios_are_well_formed() -> None:
             assert (expect["end"] == "cancelled") == ("cancel_after" in s), f"{s['name']}: cancel_after with end=cancelled"
             if "observation" in expect:
                 assert "X-Request-ID" in s.get("headers", {}), f"{s['name']}: observations are keyed by X-Request-ID"
+
+
+@pytest.mark.parametrize("client,server", PAIRS, ids=[f"{c}-client-{s}-server" for c, s in PAIRS])
+def test_json_mapping_interop(built: Built, matrix: Dict[Tuple[str, str], Dict[str, str]], client: str, server: str) -> None:
+    results = run_pair(built, client, server, JSON_MAPPING_SCENARIOS)
+    matrix[(client + "-json", server + "-json")] = results
+    failures = [
+        f"{NAMES[client]} client -> {NAMES[server]} server (JSON mapping): {name}: {detail}"
+        for name, detail in results.items() if detail
+    ]
+    assert not failures, "\n".join(failures)

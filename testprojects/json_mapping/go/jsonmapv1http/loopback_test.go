@@ -46,6 +46,17 @@ func (echo) PutPlace(_ context.Context, req *jsonmapv1.Place) (*jsonmapv1.Place,
 	return req, nil
 }
 func (echo) Echo(_ context.Context, req *jsonmapv1.Plain) (*jsonmapv1.Plain, error) { return req, nil }
+func (echo) Lookup(_ context.Context, req *jsonmapv1.LookupRequest) (*jsonmapv1.LookupRequest, error) {
+	return req, nil
+}
+func (echo) StreamItems(_ context.Context, req *jsonmapv1.ItemList, s jsonmapv1http.SSESender) error {
+	for _, item := range req.GetItems() {
+		if err := s.Send(item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 func (echo) WatchItems(_ context.Context, req *jsonmapv1.GetItemRequest, s jsonmapv1http.SSESender) error {
 	for i := 0; i < 2; i++ {
 		if err := s.Send(fullItem(req.GetId())); err != nil {

@@ -55,6 +55,10 @@ export interface FieldSchema {
   readonly oneof?: string;
   /** flatten: the message's keys sit in the parent object, with this prefix. */
   readonly flatten?: string;
+  /** A scalar with explicit presence (proto3 `optional`): written even when it holds its default. */
+  readonly presence?: boolean;
+  /** empty_behavior OMIT: an all-default message is left out. */
+  readonly omitEmpty?: boolean;
 }
 
 export interface OneofSchema {
@@ -82,6 +86,19 @@ export function decoder<T>(schema: MessageSchema): Decoder<T> {
     if (violations.length > 0) throw new ValidationError(violations);
     return result as T;
   };
+}
+
+/**
+ * The encoder of a message: the value checked and normalised as `decoder` does it (throwing its
+ * ValidationError when it does not fit), then written as the Go server writes the same message.
+ * Fields follow in proto order; fields without presence that hold their default are left out;
+ * unset nullable fields and unset or all-default empty_behavior NULL messages are `null`;
+ * all-default empty_behavior OMIT messages are left out; a discriminator alone selects its
+ * member with the member's default; base64 bytes take the standard alphabet with padding.
+ */
+export function encoder<T>(schema: MessageSchema): (value: T) => unknown {
+  const decode = decoder<unknown>(schema);
+  return (value: T): unknown => encodeMessage(schema, decode(value));
 }
 
 /** Like `decoder`, adding the problems to `violations` instead of throwing. */
@@ -124,9 +141,26 @@ function lookup(obj: JsonObject, prefix: string, field: FieldSchema): [unknown, 
   return [own(obj, prefix + field.name), prefix + field.name];
 }
 
+// The annotated oneof of each member field's key, worked out once per schema (every message
+// read or written asks).
+const ONEOF_MEMBERS = new WeakMap<MessageSchema, ReadonlyMap<string, OneofSchema>>();
+const NO_ONEOFS: ReadonlyMap<string, OneofSchema> = new Map();
+
+function oneofMembers(schema: MessageSchema): ReadonlyMap<string, OneofSchema> {
+  if (schema.oneofs === undefined) return NO_ONEOFS;
+  let byKey = ONEOF_MEMBERS.get(schema);
+  if (byKey === undefined) {
+    const map = new Map<string, OneofSchema>();
+    for (const oneof of schema.oneofs) for (const [, key] of oneof.members) map.set(key, oneof);
+    ONEOF_MEMBERS.set(schema, map);
+    byKey = map;
+  }
+  return byKey;
+}
+
 function members(schema: MessageSchema, obj: JsonObject, prefix: string, out: JsonObject, path: string, violations: Problems): void {
-  const inOneof = new Set((schema.oneofs ?? []).flatMap((o) => o.members.map(([, key]) => key)));
-  const plainOneofs = new Map<string, string>();
+  const inOneof = oneofMembers(schema);
+  let plainOneofs: Map<string, string> | undefined;
   for (const field of schema.fields) {
     if (inOneof.has(field.key)) continue;
     if (field.flatten !== undefined) {
@@ -140,6 +174,7 @@ function members(schema: MessageSchema, obj: JsonObject, prefix: string, out: Js
       continue;
     }
     if (field.oneof !== undefined) {
+      plainOneofs ??= new Map<string, string>();
       const other = plainOneofs.get(field.oneof);
       if (other !== undefined) {
         fail(violations, join(path, key), "only one of " + other + " and " + key + " may be set (oneof " + field.oneof + ")");
@@ -394,5 +429,148 @@ function decodeEnum(schema: EnumSchema, asNumber: boolean, raw: unknown, path: s
     return fail(violations, path, "must be a value name or number");
   }
   return asNumber ? schema.numbers[index] : schema.names[index];
+}
+
+// Encoding (of values the decoder normalised) ----------------------------------------------------
+
+function encodeMessage(schema: MessageSchema, value: unknown): unknown {
+  const only = schema.fields[0];
+  if (schema.unwrap && only !== undefined) return encodeValue(only, value);
+  const out: JsonObject = {};
+  encodeMembers(schema, value as JsonObject, "", out);
+  return out;
+}
+
+function encodeMembers(schema: MessageSchema, obj: JsonObject, prefix: string, out: JsonObject): void {
+  const oneofOf = oneofMembers(schema);
+  let written: Set<OneofSchema> | undefined;
+  for (const field of schema.fields) {
+    const oneof = oneofOf.get(field.key);
+    if (oneof !== undefined) {
+      // At the place of its first member, as Go writes it.
+      written ??= new Set<OneofSchema>();
+      if (!written.has(oneof)) encodeOneof(schema, oneof, obj, prefix, out);
+      written.add(oneof);
+      continue;
+    }
+    if (field.flatten !== undefined) {
+      // Written only when the flattened message holds something, as Go leaves an empty one unset.
+      const flat: JsonObject = {};
+      encodeMembers(messageOf(field), obj, prefix + field.flatten, flat);
+      if (Object.values(flat).some((v) => v !== null)) Object.assign(out, flat);
+      continue;
+    }
+    const key = prefix + field.key;
+    const raw = own(obj, key);
+    if (raw === undefined || raw === null) {
+      if (field.nullable) out[key] = null;
+      continue;
+    }
+    const value = encodeValue(field, raw);
+    if (isMessageField(field) && (field.nullable || field.omitEmpty) && isEmpty(value)) {
+      if (field.nullable) out[key] = null;
+      continue;
+    }
+    if (!hasPresence(field) && isDefault(field, value)) continue;
+    out[key] = value;
+  }
+}
+
+function encodeOneof(schema: MessageSchema, oneof: OneofSchema, obj: JsonObject, prefix: string, out: JsonObject): void {
+  const chosen = oneof.members.find(([value]) => value === own(obj, prefix + oneof.discriminator));
+  if (chosen === undefined) return;
+  const [value, memberKey] = chosen;
+  const field = schema.fields.find((f) => f.key === memberKey) as FieldSchema;
+  out[prefix + oneof.discriminator] = value;
+  if (oneof.flatten) {
+    encodeMembers(messageOf(field), obj, prefix, out);
+    return;
+  }
+  const raw = own(obj, prefix + memberKey);
+  out[prefix + memberKey] = raw === undefined || raw === null ? defaultOf(field) : encodeValue(field, raw);
+}
+
+function encodeValue(field: FieldSchema, value: unknown): unknown {
+  if (field.list) return (value as unknown[]).map((item) => encodeSingle(field, item));
+  if (field.map !== undefined) {
+    const out: JsonObject = {};
+    for (const [key, item] of Object.entries(value as JsonObject)) out[key] = encodeSingle(field, item);
+    return out;
+  }
+  return encodeSingle(field, value);
+}
+
+function encodeSingle(field: FieldSchema, value: unknown): unknown {
+  const type = field.type;
+  if (typeof type === "object" && "message" in type) return encodeMessage(type.message(), value);
+  if (typeof type === "object" && "bytes" in type && type.bytes === "base64") return standardBase64(value as string);
+  return value;
+}
+
+// base64 fields read every alphabet, with or without padding; they are written in the standard one.
+function standardBase64(text: string): string {
+  const standard = text.replace(/-/g, "+").replace(/_/g, "/");
+  return standard + "=".repeat((4 - (standard.length % 4)) % 4);
+}
+
+function isMessageField(field: FieldSchema): boolean {
+  return typeof field.type === "object" && "message" in field.type && field.list !== true && field.map === undefined;
+}
+
+// A message that holds nothing: all its members unset (written as nulls), or an empty unwrapped value.
+function isEmpty(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  return isObject(value) && Object.values(value).every((v) => v === null);
+}
+
+const IMPLICIT_PRESENCE: ReadonlySet<string> = new Set(["string", "bool", "int32", "uint32", "int64", "uint64", "float", "double"]);
+
+// Messages (timestamps and other well-known types included), oneof members and `optional`
+// scalars are written whenever they are set.
+function hasPresence(field: FieldSchema): boolean {
+  if (field.list || field.map !== undefined) return false;
+  if (field.presence || field.nullable || field.oneof !== undefined) return true;
+  const type = field.type;
+  if (typeof type === "string") return !IMPLICIT_PRESENCE.has(type);
+  return "message" in type || "timestamp" in type;
+}
+
+function isDefault(field: FieldSchema, value: unknown): boolean {
+  if (field.list) return (value as unknown[]).length === 0;
+  if (field.map !== undefined) return Object.keys(value as JsonObject).length === 0;
+  return Object.is(value, defaultOf(field));
+}
+
+// The default of a scalar or enum field, in its JSON form; a message's is the empty message.
+function defaultOf(field: FieldSchema): unknown {
+  const type = field.type;
+  if (typeof type === "object") {
+    if ("bytes" in type) return "";
+    if ("enum" in type) {
+      const schema = type.enum();
+      return field.number ? 0 : (schema.names[schema.numbers.indexOf(0)] ?? 0);
+    }
+    if ("message" in type) return encodeMessage(type.message(), type.message().unwrap ? unwrappedEmpty(type.message()) : {});
+    return undefined;
+  }
+  switch (type) {
+    case "string":
+      return "";
+    case "bool":
+      return false;
+    case "int64":
+    case "uint64":
+      return field.number ? 0 : "0";
+    case "int32":
+    case "uint32":
+    case "float":
+    case "double":
+      return 0;
+  }
+  return undefined;
+}
+
+function unwrappedEmpty(schema: MessageSchema): unknown {
+  return schema.fields[0]?.list ? [] : {};
 }
 </%text>

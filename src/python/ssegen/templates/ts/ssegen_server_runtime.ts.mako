@@ -12,7 +12,7 @@ import {
   isValidationError,
   type FieldViolation,
 } from "./ssegen_errors.js";
-import { decodeInto, type MessageSchema } from "./ssegen_json.js";
+import { decodeInto, encoder, type MessageSchema } from "./ssegen_json.js";
 
 /** A route: method, path (with {variable} placeholders) and the fetch-style handler serving it. */
 export interface RouteDescriptor {
@@ -136,6 +136,8 @@ export interface ParamSpec {
   readonly type: ScalarType;
   readonly repeated?: boolean;
   readonly required?: boolean;
+  /** int64_encoding / enum_encoding NUMBER: the field holds a number (an enum's number). */
+  readonly number?: boolean;
 }
 
 /** A header declared by the service or method (headers.proto). */
@@ -163,6 +165,12 @@ export interface MethodSpec {
    * does not fit is a 400 listing every value at fault.
    */
   readonly request?: MessageSchema;
+  /**
+   * The schema responses (each event of a stream) are written with, when the response uses sebuf's
+   * JSON options: the handler's value is checked and written in the mapping's form; a value that
+   * does not fit is an internal error. Without it the value is written as the handler returned it.
+   */
+  readonly response?: MessageSchema;
   /**
    * The buf.validate checks of the request (see <file>.validate.ts), run on the bound request
    * before the handler: violations are a 400, as protovalidate's are in the Go server.
@@ -197,6 +205,7 @@ export function unaryRoute<Req, Res>(
 ): RouteDescriptor {
   const template = parseTemplate(spec.path);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const encode = responseEncoder(spec);
   return {
     method: spec.method,
     path: spec.path,
@@ -209,7 +218,7 @@ export function unaryRoute<Req, Res>(
         const context = handlerContext(request, controller.signal, bound.pathParams, () => {}, responseHeaders);
         const message = bound.message as unknown as Req;
         const result = await intercept(options, spec, false, context, message, async () => call(message, context));
-        return withHeaders(jsonResponse(200, result ?? {}), responseHeaders);
+        return withHeaders(jsonResponse(200, encode(result ?? {})), responseHeaders);
       } catch (error) {
         return withHeaders(await errorResponse(error, request, options), responseHeaders);
       } finally {
@@ -223,8 +232,8 @@ export function unaryRoute<Req, Res>(
  * The route of a streaming method. Failures before the first event (binding, the handler throwing,
  * its first item failing) are ordinary HTTP errors; the stream commits (200) on the first event or
  * heartbeat. Then a failure becomes an `error` event, a clean end an `end` event. The handler's
- * stream is pulled one item per write, and cancelled (with context.signal aborted) when the
- * client goes away.
+ * stream is pulled only as the body is read (items it has already produced go out in one chunk),
+ * and cancelled (with context.signal aborted) when the client goes away.
  */
 export function streamRoute<Req, Res>(
   spec: MethodSpec,
@@ -233,6 +242,7 @@ export function streamRoute<Req, Res>(
 ): RouteDescriptor {
   const template = parseTemplate(spec.path);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const encode = responseEncoder(spec);
   return {
     method: spec.method,
     path: spec.path,
@@ -257,7 +267,7 @@ export function streamRoute<Req, Res>(
         unlink();
         return withHeaders(await errorResponse(error, request, options), responseHeaders);
       }
-      return withHeaders(await streamResponse(source, request, controller, unlink, options, retry), responseHeaders);
+      return withHeaders(await streamResponse(source, encode, request, controller, unlink, options, retry), responseHeaders);
     },
   };
 }
@@ -485,7 +495,7 @@ async function bind(
   for (const param of spec.pathParams) {
     const text = pathParams[param.name];
     if (text === undefined) continue;
-    const parsed = parseScalar(text, param.type);
+    const parsed = parseParam(text, param);
     if (parsed.ok) fromUrl[param.field] = parsed.value;
     else violations.push({ field: param.name, description: parsed.problem });
   }
@@ -500,7 +510,7 @@ async function bind(
     }
     const values: Array<string | number | boolean> = [];
     for (const text of texts) {
-      const parsed = parseScalar(text, param.type);
+      const parsed = parseParam(text, param);
       if (parsed.ok) values.push(parsed.value);
       else violations.push({ field: param.name, description: parsed.problem });
     }
@@ -572,6 +582,14 @@ const FLOAT = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const INT64_MAX = "9223372036854775807";
 const INT64_MIN_ABS = "9223372036854775808";
 const UINT64_MAX = "18446744073709551615";
+
+// A URL value as its request field holds it, as the body would carry it.
+function parseParam(text: string, param: ParamSpec): Parsed {
+  const parsed = parseScalar(text, param.type);
+  if (!parsed.ok || param.number !== true) return parsed;
+  const type = param.type;
+  return { ok: true, value: typeof type === "object" ? (type.enum[parsed.value as string] as number) : Number(parsed.value) };
+}
 
 function parseScalar(text: string, type: ScalarType): Parsed {
   if (typeof type === "object") {
@@ -711,6 +729,25 @@ function follow(signal: AbortSignal, controller: AbortController): () => void {
 
 // Answers ---------------------------------------------------------------------------------------------
 
+type Encode = (value: unknown) => unknown;
+
+// Writes handler values through the response's generated encoder. A value that does not fit is the
+// server's fault, not the client's: a plain Error (so a 500 or an `error` event, and onError sees
+// it), never the ValidationError a request gets.
+function responseEncoder(spec: MethodSpec): Encode {
+  if (spec.response === undefined) return (value) => value;
+  const encode = encoder<unknown>(spec.response);
+  return (value) => {
+    try {
+      return encode(value);
+    } catch (error) {
+      if (!isValidationError(error)) throw error;
+      const problems = error.violations.map((v) => v.field + " " + v.description).join("; ");
+      throw new Error("the " + spec.name + " handler returned a value that does not fit its message: " + problems);
+    }
+  };
+}
+
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { ...headers, "Content-Type": "application/json" } });
 }
@@ -794,6 +831,11 @@ type Outcome =
   | { kind: "aborted" };
 
 const HEARTBEAT_FRAME = ": heartbeat\n\n";
+// A chunk of the response body gathers ready items up to this many characters.
+const BATCH_CHARS = 16 * 1024;
+// Microtask turns a batch waits for the handler's next item: an async generator's next() settles
+// in a few when the generator yields without awaiting anything else.
+const READY_TURNS = 8;
 const END_FRAME = "event: " + SSE_END_EVENT + "\ndata: {}\n\n";
 
 function isReadableStream<T>(value: StreamSource<T>): value is ReadableStream<T | ServerEvent<T>> {
@@ -832,15 +874,15 @@ function isServerEvent(value: unknown): value is ServerEvent<unknown> {
   return typeof value === "object" && value !== null && (value as { [key: symbol]: unknown })[SERVER_EVENT] === true;
 }
 
-function frame(item: unknown): string {
-  if (!isServerEvent(item)) return "data: " + dataText(item) + "\n\n";
+function frame(item: unknown, encode: Encode): string {
+  if (!isServerEvent(item)) return "data: " + dataText(encode(item ?? {})) + "\n\n";
   let text = "";
   if (item.id !== undefined) text += "id: " + checkedField("id", item.id) + "\n";
   if (item.event !== undefined) {
     if (RESERVED_EVENT_NAMES.includes(item.event)) throw new Error('the event name "' + item.event + '" is reserved');
     text += "event: " + checkedField("event name", item.event) + "\n";
   }
-  return text + "data: " + dataText(item.data) + "\n\n";
+  return text + "data: " + dataText(encode(item.data ?? {})) + "\n\n";
 }
 
 function checkedField(what: string, value: string): string {
@@ -881,19 +923,8 @@ class ItemQueue {
   // Resolves with whichever comes first: the next item, the heartbeat interval, the abort. The
   // next item is asked for only after the previous one was taken (backpressure).
   next(): Promise<Outcome> {
-    if (!this.asked) {
-      this.asked = true;
-      this.source.next().then(
-        (step) => this.deliver({ kind: "step", step }),
-        (error: unknown) => this.deliver({ kind: "error", error }),
-      );
-    }
-    const ready = this.ready;
-    if (ready !== undefined) {
-      this.ready = undefined;
-      if (ready.kind === "step") this.asked = false;
-      return Promise.resolve(ready);
-    }
+    const ready = this.poll();
+    if (ready !== undefined) return Promise.resolve(ready);
     if (this.signal.aborted) return Promise.resolve({ kind: "aborted" });
     return new Promise((resolve) => {
       this.waiter = resolve;
@@ -902,6 +933,22 @@ class ItemQueue {
         if (this.timer === undefined) this.arm(this.interval);
       }
     });
+  }
+
+  // The next item if it has arrived, without waiting (and without a heartbeat); asks for it if not.
+  poll(): Outcome | undefined {
+    if (!this.asked) {
+      this.asked = true;
+      this.source.next().then(
+        (step) => this.deliver({ kind: "step", step }),
+        (error: unknown) => this.deliver({ kind: "error", error }),
+      );
+    }
+    const ready = this.ready;
+    if (ready === undefined) return undefined;
+    this.ready = undefined;
+    if (ready.kind === "step") this.asked = false;
+    return ready;
   }
 
   close(): void {
@@ -936,6 +983,7 @@ class ItemQueue {
 
 async function streamResponse(
   source: Source<unknown>,
+  encode: Encode,
   request: Request,
   controller: AbortController,
   unlink: () => void,
@@ -991,7 +1039,7 @@ async function streamResponse(
   } else {
     ended = first.step.done;
     try {
-      initial = withRetry(first.step.done ? endFrame : frame(first.step.value));
+      initial = withRetry(first.step.done ? endFrame : frame(first.step.value, encode));
     } catch (error) {
       finish(true, error);
       return errorResponse(error, request, options);
@@ -1006,39 +1054,57 @@ async function streamResponse(
         if (ended) finish(false);
       },
       pull: async (streamController) => {
-        const outcome = await next();
-        if (finished) return;
-        let text: string;
-        let last = true;
-        let stop = false;
-        switch (outcome.kind) {
-          case "aborted":
-            finish(true, controller.signal.reason);
-            return;
-          case "heartbeat":
-            text = withRetry(HEARTBEAT_FRAME);
-            last = false;
-            break;
-          case "error":
-            text = withRetry(errorFrame(await errorEventData(outcome.error, request, options)));
-            break;
-          case "step":
-            if (outcome.step.done) {
-              text = withRetry(endFrame);
+        let outcome: Outcome | undefined = await next();
+        // Items the handler has already produced join this chunk: one write for many small events.
+        let text = "";
+        for (;;) {
+          if (finished) return;
+          let last = false;
+          let stop = false;
+          switch (outcome.kind) {
+            case "aborted":
+              finish(true, controller.signal.reason);
+              return;
+            case "heartbeat":
+              text += withRetry(HEARTBEAT_FRAME);
               break;
-            }
-            try {
-              text = withRetry(frame(outcome.step.value));
-              last = false;
-            } catch (error) {
-              text = errorFrame(await errorEventData(error, request, options));
-              stop = true;
-            }
-            break;
+            case "error":
+              text += withRetry(errorFrame(await errorEventData(outcome.error, request, options)));
+              last = true;
+              break;
+            case "step":
+              if (outcome.step.done) {
+                text += withRetry(endFrame);
+                last = true;
+                break;
+              }
+              try {
+                text += withRetry(frame(outcome.step.value, encode));
+              } catch (error) {
+                text += errorFrame(await errorEventData(error, request, options));
+                last = true;
+                stop = true;
+              }
+              break;
+          }
+          if (last) {
+            if (finished) return;
+            streamController.enqueue(encoder.encode(text));
+            finish(stop, stop ? new Error("the stream failed") : undefined);
+            return;
+          }
+          if (text.length >= BATCH_CHARS) break;
+          // The next item, if the handler produces it within a few microtask turns (an async
+          // generator yielding without awaiting I/O does); otherwise it waits for the next pull.
+          outcome = items.poll();
+          for (let turn = 0; outcome === undefined && turn < READY_TURNS; turn++) {
+            await undefined;
+            outcome = items.poll();
+          }
+          if (outcome === undefined) break;
         }
         if (finished) return;
         streamController.enqueue(encoder.encode(text));
-        if (last) finish(stop, stop ? new Error("the stream failed") : undefined);
       },
       cancel: (reason) => finish(true, reason),
     },

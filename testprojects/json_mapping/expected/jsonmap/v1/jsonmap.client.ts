@@ -9,6 +9,7 @@ import type {
   GetItemRequest,
   Item,
   ItemList,
+  LookupRequest,
   Place,
   Plain,
 } from "./jsonmap.js";
@@ -143,6 +144,45 @@ export class JsonMapServiceClient {
       },
       options,
       decoder<Plain>(jsonmap_json.Plain),
+    );
+  }
+
+  async lookup(request: LookupRequest, options?: JsonMapServiceCallOptions): Promise<LookupRequest> {
+    return this.#transport.unary<LookupRequest>(
+      {
+        name: "jsonmap.v1.JsonMapService.Lookup",
+        method: "GET",
+        path: "/api/lookup/" + pathSegment(request.n, "0"),
+        query: [
+          ["priority", request.priority],
+          ["levels", request.levels],
+          ["big", request.big],
+        ],
+      },
+      options,
+      decoder<LookupRequest>(jsonmap_json.LookupRequest),
+    );
+  }
+
+  /** Each item of the body back as one event: every option through a stream. */
+  streamItems(request: ItemList, options?: JsonMapServiceStreamOptions): AsyncGenerator<Item, void, undefined> {
+    return eventData(this.streamItemsEvents(request, options));
+  }
+
+  /** Like `streamItems`, yielding envelopes: each event's data with its event name and id. */
+  streamItemsEvents(
+    request: ItemList,
+    options?: JsonMapServiceStreamOptions,
+  ): AsyncGenerator<StreamEvent<Item>, void, undefined> {
+    return this.#transport.stream<Item>(
+      {
+        name: "jsonmap.v1.JsonMapService.StreamItems",
+        method: "POST",
+        path: "/api/items/stream",
+        body: request,
+      },
+      options,
+      decoder<Item>(jsonmap_json.Item),
     );
   }
 

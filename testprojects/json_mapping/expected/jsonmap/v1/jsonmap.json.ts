@@ -69,7 +69,7 @@ export const Item: MessageSchema = {
     { key: "middleName", name: "middle_name", type: "string", nullable: true },
     { key: "rank", name: "rank", type: "int32", nullable: true },
     { key: "home", name: "home", type: { message: () => Address }, nullable: true },
-    { key: "work", name: "work", type: { message: () => Address } },
+    { key: "work", name: "work", type: { message: () => Address }, omitEmpty: true },
     { key: "other", name: "other", type: { message: () => Address } },
     { key: "created", name: "created", type: { timestamp: "unix_seconds" } },
     { key: "updated", name: "updated", type: { timestamp: "unix_millis" } },
@@ -150,6 +150,15 @@ export const GetItemRequest: MessageSchema = {
 export const FindRequest: MessageSchema = {
   fields: [
     { key: "status", name: "status", type: { enum: () => Status } },
+  ],
+};
+
+export const LookupRequest: MessageSchema = {
+  fields: [
+    { key: "n", name: "n", type: "int64", number: true },
+    { key: "priority", name: "priority", type: { enum: () => Priority }, number: true },
+    { key: "levels", name: "levels", type: { enum: () => Priority }, list: true, number: true },
+    { key: "big", name: "big", type: "int64", number: true },
   ],
 };
 

@@ -9,6 +9,7 @@ import type {
   GetItemRequest,
   Item,
   ItemList,
+  LookupRequest,
   Place,
   Plain,
 } from "./jsonmap.js";
@@ -31,6 +32,9 @@ export interface JsonMapServiceHandler {
   getBarsBySymbol(request: BarsBySymbol, context: HandlerContext): Promise<BarsBySymbol> | BarsBySymbol;
   putPlace(request: Place, context: HandlerContext): Promise<Place> | Place;
   echo(request: Plain, context: HandlerContext): Promise<Plain> | Plain;
+  lookup(request: LookupRequest, context: HandlerContext): Promise<LookupRequest> | LookupRequest;
+  /** Each item of the body back as one event: every option through a stream. */
+  streamItems(request: ItemList, context: HandlerContext): StreamSource<Item> | Promise<StreamSource<Item>>;
   watchItems(request: GetItemRequest, context: HandlerContext): StreamSource<Item> | Promise<StreamSource<Item>>;
 }
 
@@ -47,6 +51,7 @@ export function createJsonMapServiceRoutes(handler: JsonMapServiceHandler, optio
         query: [],
         body: true,
         request: jsonmap_json.Item,
+        response: jsonmap_json.Item,
       },
       (request, context) => handler.putItem(request, context),
       options,
@@ -77,6 +82,7 @@ export function createJsonMapServiceRoutes(handler: JsonMapServiceHandler, optio
           },
         ],
         body: false,
+        response: jsonmap_json.Item,
       },
       (request, context) => handler.getItem(request, context),
       options,
@@ -98,6 +104,7 @@ export function createJsonMapServiceRoutes(handler: JsonMapServiceHandler, optio
         ],
         query: [],
         body: false,
+        response: jsonmap_json.ItemList,
       },
       (request, context) => handler.findByStatus(request, context),
       options,
@@ -112,6 +119,7 @@ export function createJsonMapServiceRoutes(handler: JsonMapServiceHandler, optio
         query: [],
         body: true,
         request: jsonmap_json.ItemList,
+        response: jsonmap_json.ItemList,
       },
       (request, context) => handler.putItems(request, context),
       options,
@@ -126,6 +134,7 @@ export function createJsonMapServiceRoutes(handler: JsonMapServiceHandler, optio
         query: [],
         body: true,
         request: jsonmap_json.Plain,
+        response: jsonmap_json.BarsResponse,
       },
       (request, context) => handler.getBars(request, context),
       options,
@@ -140,6 +149,7 @@ export function createJsonMapServiceRoutes(handler: JsonMapServiceHandler, optio
         query: [],
         body: true,
         request: jsonmap_json.BarsBySymbol,
+        response: jsonmap_json.BarsBySymbol,
       },
       (request, context) => handler.getBarsBySymbol(request, context),
       options,
@@ -154,6 +164,7 @@ export function createJsonMapServiceRoutes(handler: JsonMapServiceHandler, optio
         query: [],
         body: true,
         request: jsonmap_json.Place,
+        response: jsonmap_json.Place,
       },
       (request, context) => handler.putPlace(request, context),
       options,
@@ -170,6 +181,50 @@ export function createJsonMapServiceRoutes(handler: JsonMapServiceHandler, optio
         request: jsonmap_json.Plain,
       },
       (request, context) => handler.echo(request, context),
+      options,
+    ),
+    unaryRoute<LookupRequest, LookupRequest>(
+      {
+        name: "jsonmap.v1.JsonMapService.Lookup",
+        method: "GET",
+        path: "/api/lookup/{n}",
+        headers: [],
+        pathParams: [{ name: "n", field: "n", type: "int64", number: true }],
+        query: [
+          {
+            name: "priority",
+            field: "priority",
+            type: { enum: { PRIORITY_UNSPECIFIED: 0, PRIORITY_LOW: 1, PRIORITY_HIGH: 2 } },
+            number: true,
+          },
+          {
+            name: "levels",
+            field: "levels",
+            type: { enum: { PRIORITY_UNSPECIFIED: 0, PRIORITY_LOW: 1, PRIORITY_HIGH: 2 } },
+            repeated: true,
+            number: true,
+          },
+          { name: "big", field: "big", type: "int64", number: true },
+        ],
+        body: false,
+        response: jsonmap_json.LookupRequest,
+      },
+      (request, context) => handler.lookup(request, context),
+      options,
+    ),
+    streamRoute<ItemList, Item>(
+      {
+        name: "jsonmap.v1.JsonMapService.StreamItems",
+        method: "POST",
+        path: "/api/items/stream",
+        headers: [],
+        pathParams: [],
+        query: [],
+        body: true,
+        request: jsonmap_json.ItemList,
+        response: jsonmap_json.Item,
+      },
+      (request, context) => handler.streamItems(request, context),
       options,
     ),
     streamRoute<GetItemRequest, Item>(
@@ -198,6 +253,7 @@ export function createJsonMapServiceRoutes(handler: JsonMapServiceHandler, optio
           },
         ],
         body: false,
+        response: jsonmap_json.Item,
       },
       (request, context) => handler.watchItems(request, context),
       options,

@@ -115,6 +115,14 @@ export interface FindRequest {
   status?: Status;
 }
 
+/** NUMBER encodings in the URL: bound as the numbers the body carries. */
+export interface LookupRequest {
+  n?: number;
+  priority?: 0 | 1 | 2;
+  levels?: (0 | 1 | 2)[];
+  big?: number;
+}
+
 /** No JSON options anywhere: goes through protojson unchanged. */
 export interface Plain {
   id?: string;

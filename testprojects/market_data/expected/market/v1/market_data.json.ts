@@ -111,8 +111,8 @@ export const SubmitOrderRequest: MessageSchema = {
     { key: "expireAt", name: "expire_at", type: { timestamp: "rfc3339" } },
     { key: "maxLatency", name: "max_latency", type: "duration" },
     { key: "clientOrderId", name: "client_order_id", type: "string" },
-    { key: "postOnly", name: "post_only", type: "bool" },
-    { key: "maxSlippageBps", name: "max_slippage_bps", type: "double" },
+    { key: "postOnly", name: "post_only", type: "bool", presence: true },
+    { key: "maxSlippageBps", name: "max_slippage_bps", type: "double", presence: true },
     { key: "band", name: "band", type: { message: () => PriceBand } },
   ],
 };
@@ -158,7 +158,7 @@ export const Watchlist: MessageSchema = {
 export const UpdateWatchlistRequest: MessageSchema = {
   fields: [
     { key: "id", name: "id", type: "string" },
-    { key: "name", name: "name", type: "string" },
+    { key: "name", name: "name", type: "string", presence: true },
     { key: "addSymbols", name: "add_symbols", type: "string", list: true },
   ],
 };

@@ -50,7 +50,7 @@ export const CreateOrderRequest: MessageSchema = {
     { key: "batch", name: "batch", type: "uint64" },
     { key: "currency", name: "currency", type: "string" },
     { key: "coupon", name: "coupon", type: "string" },
-    { key: "discount", name: "discount", type: "int32" },
+    { key: "discount", name: "discount", type: "int32", presence: true },
     { key: "cardToken", name: "card_token", type: "string", oneof: "payment" },
     { key: "iban", name: "iban", type: "string", oneof: "payment" },
     { key: "status", name: "status", type: { enum: () => Status } },
@@ -108,12 +108,12 @@ export const Quote: MessageSchema = {
 export const Contact: MessageSchema = {
   fields: [
     { key: "email", name: "email", type: "string" },
-    { key: "id", name: "id", type: "string" },
-    { key: "website", name: "website", type: "string" },
-    { key: "host", name: "host", type: "string" },
-    { key: "ip", name: "ip", type: "string" },
-    { key: "ipv4", name: "ipv4", type: "string" },
-    { key: "ipv6", name: "ipv6", type: "string" },
+    { key: "id", name: "id", type: "string", presence: true },
+    { key: "website", name: "website", type: "string", presence: true },
+    { key: "host", name: "host", type: "string", presence: true },
+    { key: "ip", name: "ip", type: "string", presence: true },
+    { key: "ipv4", name: "ipv4", type: "string", presence: true },
+    { key: "ipv6", name: "ipv6", type: "string", presence: true },
     { key: "labels", name: "labels", type: "string", map: "string" },
   ],
 };

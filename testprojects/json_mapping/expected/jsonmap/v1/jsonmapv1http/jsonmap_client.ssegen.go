@@ -91,6 +91,22 @@ func (c *JsonMapServiceClient) Echo(ctx context.Context, req *jsonmapv1.Plain, o
 	return res, nil
 }
 
+// Lookup calls GET /api/lookup/{n}.
+func (c *JsonMapServiceClient) Lookup(ctx context.Context, req *jsonmapv1.LookupRequest, opts ...CallOption) (*jsonmapv1.LookupRequest, error) {
+	res := new(jsonmapv1.LookupRequest)
+	if err := c.cfg.call(ctx, &clientRoute{method: "jsonmap.v1.JsonMapService.Lookup", verb: "GET", path: "/api/lookup/{n}", query: []clientQueryParam{{name: "priority", field: "priority"}, {name: "levels", field: "levels"}, {name: "big", field: "big"}}}, req, res, opts); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// StreamItems calls POST /api/items/stream and returns its stream of Item events.
+//
+// Each item of the body back as one event: every option through a stream.
+func (c *JsonMapServiceClient) StreamItems(ctx context.Context, req *jsonmapv1.ItemList, opts ...CallOption) (*EventStream[*jsonmapv1.Item], error) {
+	return openStream[*jsonmapv1.Item](ctx, c.cfg, &clientRoute{method: "jsonmap.v1.JsonMapService.StreamItems", verb: "POST", path: "/api/items/stream", hasBody: true}, req, opts)
+}
+
 // WatchItems calls GET /api/items/{id}/watch and returns its stream of Item events.
 func (c *JsonMapServiceClient) WatchItems(ctx context.Context, req *jsonmapv1.GetItemRequest, opts ...CallOption) (*EventStream[*jsonmapv1.Item], error) {
 	return openStream[*jsonmapv1.Item](ctx, c.cfg, &clientRoute{method: "jsonmap.v1.JsonMapService.WatchItems", verb: "GET", path: "/api/items/{id}/watch", query: []clientQueryParam{{name: "status", field: "status", required: true}, {name: "also", field: "also"}}}, req, opts)

@@ -36,6 +36,14 @@ type JsonMapServiceServer interface {
 	// Echo serves POST /api/plain.
 	Echo(ctx context.Context, req *jsonmapv1.Plain) (*jsonmapv1.Plain, error)
 
+	// Lookup serves GET /api/lookup/{n}.
+	Lookup(ctx context.Context, req *jsonmapv1.LookupRequest) (*jsonmapv1.LookupRequest, error)
+
+	// StreamItems serves POST /api/items/stream as a stream of Server-Sent Events, one Item per event.
+	//
+	// Each item of the body back as one event: every option through a stream.
+	StreamItems(ctx context.Context, req *jsonmapv1.ItemList, stream SSESender) error
+
 	// WatchItems serves GET /api/items/{id}/watch as a stream of Server-Sent Events, one Item per event.
 	WatchItems(ctx context.Context, req *jsonmapv1.GetItemRequest, stream SSESender) error
 }
@@ -54,6 +62,8 @@ func RegisterJsonMapServiceServer(server JsonMapServiceServer, opts ...ServerOpt
 	registerUnary(r, &serverRoute{pattern: "POST /api/bars/by-symbol", method: "jsonmap.v1.JsonMapService.GetBarsBySymbol", hasBody: true}, server.GetBarsBySymbol)
 	registerUnary(r, &serverRoute{pattern: "POST /api/places", method: "jsonmap.v1.JsonMapService.PutPlace", hasBody: true}, server.PutPlace)
 	registerUnary(r, &serverRoute{pattern: "POST /api/plain", method: "jsonmap.v1.JsonMapService.Echo", hasBody: true}, server.Echo)
+	registerUnary(r, &serverRoute{pattern: "GET /api/lookup/{n}", method: "jsonmap.v1.JsonMapService.Lookup", pathParams: []string{"n"}, query: []queryParam{{name: "priority", field: "priority"}, {name: "levels", field: "levels"}, {name: "big", field: "big"}}}, server.Lookup)
+	registerStream(r, &serverRoute{pattern: "POST /api/items/stream", method: "jsonmap.v1.JsonMapService.StreamItems", hasBody: true}, server.StreamItems)
 	registerStream(r, &serverRoute{pattern: "GET /api/items/{id}/watch", method: "jsonmap.v1.JsonMapService.WatchItems", pathParams: []string{"id"}, query: []queryParam{{name: "status", field: "status", required: true}, {name: "also", field: "also"}}}, server.WatchItems)
 	return r.finish()
 }

@@ -310,6 +310,13 @@ func formatValue(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
 }
 
 func isProtobufContent(contentType string) bool {
+	// The usual values without parsing (mime.ParseMediaType allocates).
+	switch contentType {
+	case "", "application/json":
+		return false
+	case "application/x-protobuf", "application/octet-stream":
+		return true
+	}
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mediaType == "application/x-protobuf" || mediaType == "application/octet-stream")
 }
@@ -830,6 +837,11 @@ func (d *sseDecoder) readLine() ([]byte, error) {
 		}
 	}
 	d.line = d.line[:0]
+	// A line longer than linePiece goes on in pieces of that size, copied into one buffer at the
+	// line's end: growing d.line by append would allocate about five times a long line's size (a
+	// quarter more each time), this twice.
+	var pieces [][]byte
+	size := 0
 	for {
 		if d.skipLF {
 			c, err := d.r.ReadByte()
@@ -848,17 +860,45 @@ func (d *sseDecoder) readLine() ([]byte, error) {
 		}
 		chunk, _ := d.r.Peek(d.r.Buffered())
 		end := lineEnd(chunk)
-		d.line = append(d.line, chunk[:end]...)
-		if d.max > 0 && len(d.line) > d.max+longestFieldName {
+		size += end
+		if d.max > 0 && size > d.max+longestFieldName {
 			return nil, &EventTooLargeError{Limit: d.max}
 		}
 		if end < len(chunk) {
+			d.line = joinLine(d.line, pieces, chunk[:end])
 			d.skipLF = chunk[end] == '\r'
 			_, _ = d.r.Discard(end + 1)
 			return d.line, nil
 		}
+		switch last := len(pieces) - 1; {
+		case last < 0 && len(d.line)+end <= max(cap(d.line), linePiece):
+			d.line = append(d.line, chunk...)
+		case last >= 0 && len(pieces[last])+end <= cap(pieces[last]):
+			pieces[last] = append(pieces[last], chunk...)
+		default:
+			pieces = append(pieces, append(make([]byte, 0, max(linePiece, end)), chunk...))
+		}
 		_, _ = d.r.Discard(end)
 	}
+}
+
+const linePiece = 64 << 10
+
+// joinLine is head, pieces and tail in one buffer: head's when there are no pieces, else a new
+// one of the line's size.
+func joinLine(head []byte, pieces [][]byte, tail []byte) []byte {
+	if len(pieces) == 0 {
+		return append(head, tail...)
+	}
+	n := len(head) + len(tail)
+	for _, p := range pieces {
+		n += len(p)
+	}
+	line := append(make([]byte, 0, n), head...)
+	for _, p := range pieces {
+		line = append(line, p...)
+	}
+	return append(line, tail...)
 }
 
 // lineEnd is the index of the first CR or LF in b, or len(b). Two IndexByte scans (which

@@ -88,11 +88,26 @@ func marshalJSON(opts protojson.MarshalOptions, msg proto.Message) ([]byte, erro
 	if _, ok := jsonMessages[m.Descriptor().FullName()]; !ok {
 		return opts.Marshal(msg)
 	}
-	e := &jsonEncoder{opts: opts}
+	// The mapped form is written compact and indented at the end, as protojson would have
+	// indented it; the options' other settings apply to every field (see jsonEncoder).
+	compact := opts
+	compact.Multiline, compact.Indent = false, ""
+	e := &jsonEncoder{opts: compact}
 	if err := e.message(m); err != nil {
 		return nil, err
 	}
-	return e.buf, nil
+	if !opts.Multiline && opts.Indent == "" {
+		return e.buf, nil
+	}
+	indent := opts.Indent
+	if indent == "" {
+		indent = "  "
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, e.buf, "", indent); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // unmarshalJSON reads data into msg. Unknown fields are ignored when opts.DiscardUnknown
@@ -255,27 +270,57 @@ func (e *jsonEncoder) members(m protoreflect.Message, prefix string, first *bool
 			}
 			continue
 		}
+		key := prefix + e.fieldKey(fd, member.key)
 		if !m.Has(fd) {
 			if spec.nullable || (spec.empty == "null" && fd.Message() != nil) {
-				e.key(prefix+member.key, first)
+				e.key(key, first)
 				e.buf = append(e.buf, "null"...)
+			} else if err := e.unpopulated(m, fd, spec, key, first); err != nil {
+				return err
 			}
 			continue
 		}
 		v := m.Get(fd)
 		if spec.empty != "" && proto.Size(v.Message().Interface()) == 0 {
 			if spec.empty == "null" {
-				e.key(prefix+member.key, first)
+				e.key(key, first)
 				e.buf = append(e.buf, "null"...)
 			}
 			continue
 		}
-		e.key(prefix+member.key, first)
+		e.key(key, first)
 		if err := e.value(fd, v, spec); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fieldKey is a field's JSON key: its proto name under UseProtoNames, as protojson writes it.
+func (e *jsonEncoder) fieldKey(fd protoreflect.FieldDescriptor, key string) string {
+	if e.opts.UseProtoNames {
+		return string(fd.Name())
+	}
+	return key
+}
+
+// unpopulated writes an unset field as protojson does under EmitUnpopulated (messages as
+// null, other fields as their defaults) or EmitDefaultValues (messages left out). Like
+// protojson, neither writes oneof members or proto3 optional fields; empty_behavior OMIT
+// keeps leaving its messages out.
+func (e *jsonEncoder) unpopulated(m protoreflect.Message, fd protoreflect.FieldDescriptor, spec jsonFieldSpec, key string, first *bool) error {
+	if !(e.opts.EmitUnpopulated || e.opts.EmitDefaultValues) || fd.ContainingOneof() != nil {
+		return nil
+	}
+	if fd.Message() != nil && !fd.IsList() && !fd.IsMap() {
+		if e.opts.EmitUnpopulated && spec.empty != "omit" {
+			e.key(key, first)
+			e.buf = append(e.buf, "null"...)
+		}
+		return nil
+	}
+	e.key(key, first)
+	return e.value(fd, m.Get(fd), spec)
 }
 
 func (e *jsonEncoder) oneof(m protoreflect.Message, member jsonMember, prefix string, first *bool) error {
@@ -288,7 +333,7 @@ func (e *jsonEncoder) oneof(m protoreflect.Message, member jsonMember, prefix st
 		if member.oneof.flatten {
 			return e.members(m.Get(fd).Message(), prefix, first)
 		}
-		e.key(prefix+fd.JSONName(), first)
+		e.key(prefix+e.fieldKey(fd, fd.JSONName()), first)
 		return e.value(fd, m.Get(fd), jsonFieldSpec{})
 	}
 	return nil
@@ -361,7 +406,7 @@ func (e *jsonEncoder) single(fd protoreflect.FieldDescriptor, v protoreflect.Val
 	case protoreflect.EnumKind:
 		if fd.Enum().FullName() == "google.protobuf.NullValue" {
 			e.buf = append(e.buf, "null"...)
-		} else if name, ok := enumJSONName(fd.Enum(), v.Enum()); ok && !spec.enumNumber {
+		} else if name, ok := enumJSONName(fd.Enum(), v.Enum()); ok && !spec.enumNumber && !e.opts.UseEnumNumbers {
 			e.buf = appendJSONString(e.buf, name)
 		} else {
 			e.buf = strconv.AppendInt(e.buf, int64(v.Enum()), 10)
@@ -489,7 +534,62 @@ func (d *jsonDecoder) message(raw []byte, m protoreflect.Message, path string) e
 		}
 		return &jsonFieldError{path, "must be a JSON object"}
 	}
+	if !d.opts.DiscardUnknown {
+		if key := unknownKey(obj, desc); key != "" {
+			return &jsonFieldError{joinPath(path, key), "is not a field of " + string(desc.FullName())}
+		}
+	}
 	return d.members(obj, m, "", path)
+}
+
+var jsonKeySets sync.Map // protoreflect.FullName -> map[string]bool
+
+// unknownKey is the first key of obj (in sorted order) that no member of desc reads, or "".
+func unknownKey(obj map[string]json.RawMessage, desc protoreflect.MessageDescriptor) string {
+	var known map[string]bool
+	if keys, ok := jsonKeySets.Load(desc.FullName()); ok {
+		known = keys.(map[string]bool)
+	} else {
+		known = map[string]bool{}
+		addJSONKeys(known, desc, "")
+		jsonKeySets.Store(desc.FullName(), known)
+	}
+	var unknown []string
+	for key := range obj {
+		if !known[key] {
+			unknown = append(unknown, key)
+		}
+	}
+	if len(unknown) == 0 {
+		return ""
+	}
+	sort.Strings(unknown)
+	return unknown[0]
+}
+
+// addJSONKeys adds every key an object of desc may hold: each field's JSON and proto names,
+// flattened fields' keys with their prefix, discriminators and flattened variants' keys.
+func addJSONKeys(keys map[string]bool, desc protoreflect.MessageDescriptor, prefix string) {
+	for _, member := range jsonPlan(desc) {
+		if member.oneof != nil {
+			keys[prefix+member.oneof.discriminator] = true
+			for _, fd := range member.cases {
+				if member.oneof.flatten {
+					addJSONKeys(keys, fd.Message(), prefix)
+				} else {
+					keys[prefix+fd.JSONName()] = true
+					keys[prefix+string(fd.Name())] = true
+				}
+			}
+			continue
+		}
+		if member.spec.flatten {
+			addJSONKeys(keys, member.fd.Message(), prefix+member.spec.prefix)
+			continue
+		}
+		keys[prefix+member.key] = true
+		keys[prefix+string(member.fd.Name())] = true
+	}
 }
 
 // lookup finds a field's entry by its JSON name, or by its proto name as protojson also

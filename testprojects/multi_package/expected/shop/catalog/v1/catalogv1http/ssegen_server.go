@@ -50,13 +50,18 @@ func WithErrorHandler(h ErrorHandler) ServerOption {
 }
 
 // WithMarshalOptions sets how messages are written as JSON. Stream events are always
-// written on one line, whatever Multiline and Indent say, as SSE framing requires.
+// written on one line, whatever Multiline and Indent say, as SSE framing requires. Messages
+// with JSON-mapping options follow them too: UseProtoNames, UseEnumNumbers (over custom
+// enum names as well), EmitUnpopulated, EmitDefaultValues and indentation; a field's own
+// options win where both apply (nullable and empty_behavior NULL write null, empty_behavior
+// OMIT leaves the message out, an unset flattened message writes nothing).
 func WithMarshalOptions(opts protojson.MarshalOptions) ServerOption {
 	return func(c *serverConfig) { c.marshal = opts }
 }
 
 // WithUnmarshalOptions sets how JSON request bodies are read. The default discards
-// unknown fields, so newer clients can talk to older servers.
+// unknown fields, so newer clients can talk to older servers; without DiscardUnknown a key
+// no field reads (flattened fields, discriminators and proto names count) is a 400.
 func WithUnmarshalOptions(opts protojson.UnmarshalOptions) ServerOption {
 	return func(c *serverConfig) { c.unmarshal = opts }
 }
@@ -303,9 +308,12 @@ func (c *serverConfig) bind(w http.ResponseWriter, r *http.Request, b *binder, m
 			violations = append(violations, FieldViolation{Field: name, Description: err.Error()})
 		}
 	}
-	query, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		violations = append(violations, FieldViolation{Field: "query", Description: err.Error()})
+	var query url.Values
+	if r.URL.RawQuery != "" {
+		var err error
+		if query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+			violations = append(violations, FieldViolation{Field: "query", Description: err.Error()})
+		}
 	}
 	for i, q := range b.route.query {
 		var values []string
@@ -524,6 +532,13 @@ func isUUID(s string) bool {
 
 // isProtobuf reports whether a Content-Type (or Accept entry) names binary protobuf.
 func isProtobuf(contentType string) bool {
+	// The usual values without parsing (mime.ParseMediaType allocates).
+	switch contentType {
+	case "", "application/json":
+		return false
+	case "application/x-protobuf", "application/octet-stream":
+		return true
+	}
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mediaType == "application/x-protobuf" || mediaType == "application/octet-stream")
 }
@@ -531,8 +546,15 @@ func isProtobuf(contentType string) bool {
 // wantsProtobuf picks the unary response encoding from Accept (by q-value, then order).
 // Without a specific choice it follows the request's Content-Type, as sebuf clients expect.
 func wantsProtobuf(r *http.Request) bool {
+	accept := r.Header.Values("Accept")
+	if len(accept) == 0 {
+		return isProtobuf(r.Header.Get("Content-Type"))
+	}
+	if len(accept) == 1 && accept[0] == "application/json" {
+		return false
+	}
 	best, bestQ := "", 0.0
-	for _, entry := range strings.Split(strings.Join(r.Header.Values("Accept"), ","), ",") {
+	for _, entry := range strings.Split(strings.Join(accept, ","), ",") {
 		mediaType, params, err := mime.ParseMediaType(entry)
 		if err != nil {
 			continue
@@ -664,6 +686,7 @@ type sseSender struct {
 	rc        *http.ResponseController
 	r         *http.Request
 	marshal   protojson.MarshalOptions
+	frame     []byte // the frame Send writes, reused
 	committed bool
 	ended     bool  // the handler returned; w must not be touched any more
 	err       error // the first write error: the connection is gone
@@ -739,17 +762,22 @@ func (s *sseSender) Send(msg proto.Message, opts ...EventOption) error {
 	if err != nil {
 		return fmt.Errorf("ssegen: cannot encode the event: %w", err)
 	}
-	var frame bytes.Buffer
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return errStreamEnded
+	}
+	// One frame buffer for the whole stream: a Send allocates nothing beyond the JSON.
+	frame := s.frame[:0]
 	if ev.id != "" {
-		frame.WriteString("id: " + ev.id + "\n")
+		frame = append(append(append(frame, "id: "...), ev.id...), '\n')
 	}
 	if ev.name != "" {
-		frame.WriteString("event: " + ev.name + "\n")
+		frame = append(append(append(frame, "event: "...), ev.name...), '\n')
 	}
-	frame.WriteString("data: ")
-	frame.Write(data)
-	frame.WriteString("\n\n")
-	return s.write(frame.Bytes())
+	frame = append(append(append(frame, "data: "...), data...), "\n\n"...)
+	s.frame = frame
+	return s.writeLocked(frame)
 }
 
 func (s *sseSender) SetRetry(d time.Duration) error {
