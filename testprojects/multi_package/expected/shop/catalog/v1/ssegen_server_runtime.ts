@@ -990,7 +990,7 @@ async function streamResponse(
 ): Promise<Response> {
   const interval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const endFrame = options.framing === "sebuf" ? "" : END_FRAME;
-  const encoder = new TextEncoder();
+  const utf8 = new TextEncoder();
   const items = new ItemQueue(source, interval, controller.signal);
   let body: ReadableStreamDefaultController<Uint8Array> | undefined;
   let finished = false;
@@ -1048,7 +1048,7 @@ async function streamResponse(
     {
       start: (streamController) => {
         body = streamController;
-        streamController.enqueue(encoder.encode(initial));
+        streamController.enqueue(utf8.encode(initial));
         if (ended) finish(false);
       },
       pull: async (streamController) => {
@@ -1087,7 +1087,7 @@ async function streamResponse(
           }
           if (last) {
             if (finished) return;
-            streamController.enqueue(encoder.encode(text));
+            streamController.enqueue(utf8.encode(text));
             finish(stop, stop ? new Error("the stream failed") : undefined);
             return;
           }
@@ -1102,7 +1102,7 @@ async function streamResponse(
           if (outcome === undefined) break;
         }
         if (finished) return;
-        streamController.enqueue(encoder.encode(text));
+        streamController.enqueue(utf8.encode(text));
       },
       cancel: (reason) => finish(true, reason),
     },
