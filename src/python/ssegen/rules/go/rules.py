@@ -22,7 +22,7 @@ from pants.backend.go.dependency_inference import (
     GoModuleImportPathsMappingsHook,
 )
 from pants.backend.go.target_type_rules import GoImportPathMappingRequest
-from pants.backend.go.target_types import GoOwningGoModAddressField
+from pants.backend.go.target_types import GoOwningGoModAddressField, GoThirdPartyPackageDependenciesField
 from pants.backend.go.util_rules.build_pkg import BuildGoPackageRequest, FallibleBuildGoPackageRequest
 from pants.backend.go.util_rules.build_pkg_target import (
     BuildGoPackageRequestForStdlibRequest,
@@ -41,7 +41,7 @@ from pants.backend.go.util_rules.import_analysis import GoStdLibPackages, GoStdL
 from pants.backend.go.util_rules.pkg_analyzer import PackageAnalyzerSetup
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.core.util_rules.stripped_source_files import StrippedSourceFiles
-from pants.engine.addresses import Address
+from pants.engine.addresses import Address, Addresses
 from pants.engine.fs import Digest, DigestContents, MergeDigests
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
@@ -51,6 +51,7 @@ from pants.engine.target import (
     HydrateSourcesRequest,
     SourcesField,
     Target,
+    Targets,
     WrappedTarget,
     WrappedTargetRequest,
 )
@@ -162,6 +163,28 @@ def _failed(import_path: str, message: str) -> FallibleBuildGoPackageRequest:
     return FallibleBuildGoPackageRequest(request=None, import_path=import_path, exit_code=1, stderr=message)
 
 
+async def _third_party_owners(mapping: GoModuleImportPathsMapping, imports: Tuple[str, ...]) -> Dict[str, Address]:
+    """The imports that go.mod's requirements provide although other targets map them too, each
+    to its go_third_party_package.
+
+    The case is protovalidate's: validate.proto has a `protobuf_sources` target (protoc needs it)
+    whose go_package is that of the module protovalidate is built against. The module's package is
+    the one to link: protovalidate imports it, and one binary cannot hold two packages of one
+    import path. (Pants 2.17's protobuf backend would build both, and fails on the third-party
+    target instead.)"""
+    shared = sorted({i for i in imports if i in mapping.mapping and len(mapping.mapping[i].addresses) > 1})
+    if not shared:
+        return {}
+    owners = await Get(Targets, Addresses(a for i in shared for a in mapping.mapping[i].addresses))
+    third_party = {t.address for t in owners if t.has_field(GoThirdPartyPackageDependenciesField)}
+    chosen = {}
+    for imported in shared:
+        candidates = [a for a in mapping.mapping[imported].addresses if a in third_party]
+        if len(candidates) == 1:
+            chosen[imported] = candidates[0]
+    return chosen
+
+
 # Above the rules that await it: Pants 2.17 finds a rule's Gets in helpers defined before it only.
 async def _build_generated_package(
     request: GoCodegenBuildRequest,
@@ -234,12 +257,15 @@ async def _build_generated_package(
             ),
         ),
     )
+    third_party = await _third_party_owners(mapping, analysis.imports)
     dependencies: Set[Address] = set()
     stdlib_imports = []
     unresolved = []
     for imported in sorted(set(analysis.imports)):
         owners = mapping.mapping.get(imported)
-        if owners and (owners.infer_all or len(owners.addresses) == 1):
+        if imported in third_party:
+            dependencies.add(third_party[imported])
+        elif owners and (owners.infer_all or len(owners.addresses) == 1):
             dependencies.update(owners.addresses)
         elif owners:
             return _failed(
