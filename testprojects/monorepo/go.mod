@@ -2,11 +2,15 @@ module example.com/ssegen/monorepo
 
 go 1.24.0
 
-require google.golang.org/protobuf v1.36.12
+require (
+	// Imported by generated code only, which is not in this directory (`go mod tidy` here would drop
+	// them): notesv1's messages import buf/validate, notesv1http's ssegen_validate.go protovalidate.
+	buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go v1.36.11-20260415201107-50325440f8f2.1
+	buf.build/go/protovalidate v1.2.0
+	google.golang.org/protobuf v1.36.12
+)
 
 require (
-	buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go v1.36.11-20260415201107-50325440f8f2.1 // indirect
-	buf.build/go/protovalidate v1.2.0 // indirect
 	cel.dev/expr v0.25.1 // indirect
 	github.com/antlr4-go/antlr/v4 v4.13.1 // indirect
 	github.com/google/cel-go v0.28.0 // indirect

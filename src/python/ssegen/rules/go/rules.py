@@ -7,7 +7,7 @@
   and the packages they import, resolved through the same mapping (the protoc-gen-go messages of
   `protobuf_sources`, `google.golang.org/protobuf` from go.mod, the standard library).
 - `#go_messages` targets (see messages.py) are mapped and built the same way, at the import path
-  the prefix or an override gives their protos.
+  of their protos' go_package (their own, or the one the prefix or an override gives them).
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ from pants.util.logging import LogLevel
 
 from ssegen.golayout import generated_go_package, parse_go_package
 from ssegen.rules.go import messages
-from ssegen.rules.go.messages import remapped_files
+from ssegen.rules.go.messages import SseGoMessageFiles, SseGoMessageFilesRequest
 from ssegen.rules.rules import go_package_settings
 from ssegen.rules.subsystem import SsegenSubsystem
 from ssegen.rules.target_types import (
@@ -89,16 +89,14 @@ class SseGoImportPaths:
 async def sse_go_import_paths(request: SseGoImportPathsRequest, subsystem: SsegenSubsystem) -> SseGoImportPaths:
     wrapped = await Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="ssegen Go"))
     tgt = wrapped.target
-    messages = tgt.has_field(SseGoMessagesInputField)
-    sources = await Get(SourceFiles, SourceFilesRequest([tgt[SseGoMessagesInputField if messages else SseGoInputField]]))
+    if tgt.has_field(SseGoMessagesInputField):
+        files = await Get(SseGoMessageFiles, SseGoMessageFilesRequest(tgt.address))
+        return SseGoImportPaths(tuple(sorted({parse_go_package(p).import_path for p in files.go_packages.values()})))
+    sources = await Get(SourceFiles, SourceFilesRequest([tgt[SseGoInputField]]))
     # Import paths (source-root relative): what go_package_prefix and go_package_overrides key on.
     stripped = await Get(StrippedSourceFiles, SourceFiles, sources)
     contents = await Get(DigestContents, Digest, stripped.snapshot.digest)
     prefix, overrides = go_package_settings(tgt, subsystem.go_package_prefix)
-    if messages:
-        # Only the remapped files: the others' messages are the protobuf backend's.
-        remapped = remapped_files(contents, prefix, overrides).values()
-        return SseGoImportPaths(tuple(sorted({parse_go_package(p).import_path for p in remapped})))
     packages = {
         generated_go_package(c.content.decode(errors="replace"), c.path, prefix, overrides) for c in contents
     }
@@ -282,9 +280,9 @@ async def _build_generated_package(
             import_path,
             f"The Go code generated for {tgt.address} imports packages no target of {go_mod} provides: "
             f"{', '.join(unresolved)}.\n"
-            "    fix: for the messages, add `protobuf_sources` for their protos (with "
-            "`pants.backend.experimental.codegen.protobuf.go` enabled); for google.golang.org/protobuf, require it in "
-            "go.mod.",
+            "    fix: require their module in go.mod (google.golang.org/protobuf; buf.build/go/protovalidate when "
+            "the protos use buf.validate); for the messages of protos outside any sse_proto_library, add "
+            "`protobuf_sources` for them (with `pants.backend.experimental.codegen.protobuf.go` enabled).",
         )
 
     built = await MultiGet(

@@ -131,6 +131,7 @@ def setup_build(rule_runner: RuleRunner, files: Dict[str, str], address: Address
 
 
 API = Address("protos/shop/v1", target_name="api", generated_name="go")
+API_MESSAGES = Address("protos/shop/v1", target_name="api", generated_name="go_messages")
 
 
 def test_sets_up_the_generated_package_against_the_protobuf_messages(rule_runner: RuleRunner) -> None:
@@ -156,7 +157,7 @@ def test_sets_up_the_generated_package_against_the_protobuf_messages(rule_runner
     assert mapping.address_to_import_path[API] == "example.com/shop/gen/shopv1/shopv1http"
 
 
-def test_messages_without_protobuf_sources_are_reported(rule_runner: RuleRunner) -> None:
+def test_messages_without_protobuf_sources_are_generated_by_ssegen(rule_runner: RuleRunner) -> None:
     fallible = setup_build(
         rule_runner,
         {
@@ -165,14 +166,34 @@ def test_messages_without_protobuf_sources_are_reported(rule_runner: RuleRunner)
         },
         API,
     )
-    assert fallible.request is None
-    assert fallible.stderr == (
-        "The Go code generated for protos/shop/v1:api#go imports packages no target of //:mod provides: "
-        "example.com/shop/gen/shopv1.\n"
-        "    fix: for the messages, add `protobuf_sources` for their protos (with "
-        "`pants.backend.experimental.codegen.protobuf.go` enabled); for google.golang.org/protobuf, require it in "
-        "go.mod."
+    assert fallible.request is not None, fallible.stderr
+    (messages,) = [d for d in fallible.request.direct_dependencies if d.import_path == "example.com/shop/gen/shopv1"]
+    assert messages.pkg_name == "shopv1" and messages.go_files == ("shop.pb.go",)
+    mapping = rule_runner.request(GoModuleImportPathsMapping, [GoImportPathMappingRequest(Address("", target_name="mod"))])
+    assert mapping.mapping["example.com/shop/gen/shopv1"].addresses == (API_MESSAGES,)
+
+
+def test_a_module_go_mod_lacks_is_reported(rule_runner: RuleRunner) -> None:
+    fallible = setup_build(
+        rule_runner,
+        {
+            "go.mod": "module example.com/shop\n\ngo 1.23\n",
+            "go.sum": "",
+            "protos/shop/v1/shop.proto": api_proto("shop.v1", "example.com/shop/gen/shopv1", "ShopService"),
+            "protos/shop/v1/BUILD": "protobuf_sources(name='messages')\nsse_proto_library(name='api')\n",
+        },
+        API,
     )
+    assert fallible.request is None
+    assert fallible.stderr.startswith(
+        "The Go code generated for protos/shop/v1:api#go imports packages no target of //:mod provides: "
+        "google.golang.org/protobuf/encoding/protojson, "
+    ), fallible.stderr
+    assert fallible.stderr.endswith(
+        "    fix: require their module in go.mod (google.golang.org/protobuf; buf.build/go/protovalidate when "
+        "the protos use buf.validate); for the messages of protos outside any sse_proto_library, add "
+        "`protobuf_sources` for them (with `pants.backend.experimental.codegen.protobuf.go` enabled)."
+    ), fallible.stderr
 
 
 def test_a_library_of_two_go_packages_is_reported(rule_runner: RuleRunner) -> None:
@@ -214,9 +235,6 @@ def test_go_package_prefix_and_overrides_give_the_import_paths(rule_runner: Rule
     assert mapping.address_to_import_path[API_MESSAGES] == "example.com/shop/gen/shop/v1"
     stock_messages = Address("protos/stock/v2", target_name="api", generated_name="go_messages")
     assert mapping.address_to_import_path[stock_messages] == "example.com/shop/stock"
-
-
-API_MESSAGES = Address("protos/shop/v1", target_name="api", generated_name="go_messages")
 
 
 def test_messages_of_a_proto_without_go_package_are_generated_at_the_prefixed_import_path(rule_runner: RuleRunner) -> None:
