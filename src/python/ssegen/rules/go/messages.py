@@ -12,10 +12,11 @@ backend (its plugin setup rule, so both share one cached plugin build), with pro
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from pants.backend.codegen.protobuf.go.rules import _SetupGoProtocPlugin
 from pants.backend.codegen.protobuf.protoc import Protoc
@@ -24,7 +25,7 @@ from pants.core.util_rules.external_tool import DownloadedExternalTool, External
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.core.util_rules.stripped_source_files import StrippedSourceFiles
 from pants.engine.addresses import Address
-from pants.engine.fs import EMPTY_SNAPSHOT, AddPrefix, CreateDigest, Digest, DigestContents, Directory, MergeDigests, RemovePrefix, Snapshot
+from pants.engine.fs import EMPTY_SNAPSHOT, AddPrefix, CreateDigest, Digest, DigestContents, Directory, FileContent, MergeDigests, RemovePrefix, Snapshot
 from pants.engine.platform import Platform
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
@@ -42,12 +43,27 @@ from pants.source.source_root import SourceRoot, SourceRootRequest, SourceRootsR
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+import ssegen
 from ssegen.golayout import effective_go_package_of, remapped_go_package
 from ssegen.rules.rules import SsegenGenerationFailed, go_package_settings
 from ssegen.rules.subsystem import SsegenSubsystem
 from ssegen.rules.target_types import SseGoMessagesInputField, SseGoMessagesSourcesField, SseProtoSourcesField
 
 _OUT = "__protoc_gen_go_out"
+
+
+@functools.lru_cache(maxsize=None)
+def bundled_protos() -> Tuple[Tuple[str, bytes], ...]:
+    """The annotation protos the generator ships (ssegen/protos), by import path."""
+    root = os.path.join(os.path.dirname(os.path.abspath(ssegen.__file__)), "protos")
+    found = []
+    for directory, _, names in os.walk(root, followlinks=True):
+        for name in names:
+            if name.endswith(".proto"):
+                path = os.path.join(directory, name)
+                with open(path, "rb") as f:
+                    found.append((os.path.relpath(path, root).replace(os.sep, "/"), f.read()))
+    return tuple(sorted(found))
 
 
 def remapped_files(contents: DigestContents, prefix: str, overrides: Dict[str, str]) -> Dict[str, str]:
@@ -128,9 +144,12 @@ async def generate_sse_go_messages(
     prefix, overrides = go_package_settings(tgt, subsystem.go_package_prefix)
     remapped = remapped_files(contents, prefix, overrides)
 
+    # The sebuf.http annotations the protos import need no target for ssegen: protoc gets ssegen's
+    # copy when the closure has none (building the messages still needs their Go package).
+    bundled = [FileContent(path, content) for path, content in bundled_protos() if path not in all_protos.snapshot.files]
     downloaded_protoc, empty_out = await MultiGet(
         Get(DownloadedExternalTool, ExternalToolRequest, protoc.get_request(platform)),
-        Get(Digest, CreateDigest([Directory(_OUT)])),
+        Get(Digest, CreateDigest([Directory(_OUT), *bundled])),
     )
     input_digest = await Get(Digest, MergeDigests([all_protos.snapshot.digest, empty_out]))
     protoc_dir, plugin_dir = "__protoc", "__protoc_gen_go"

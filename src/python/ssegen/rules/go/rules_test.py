@@ -24,12 +24,15 @@ from pants.backend.go.util_rules.build_pkg import FallibleBuildGoPackageRequest
 from pants.backend.go.util_rules.build_pkg_target import BuildGoPackageTargetRequest
 from pants.core.util_rules import source_files, stripped_source_files
 from pants.engine.addresses import Address
+from pants.engine.fs import Digest, DigestContents
 from pants.engine.rules import QueryRule
+from pants.engine.target import HydratedSources, HydrateSourcesRequest
 from pants.testutil.rule_runner import RuleRunner
 
 import ssegen
 from ssegen.rules import register as ssegen_backend
 from ssegen.rules.go import register as ssegen_go
+from ssegen.rules.target_types import SseGoMessagesInputField, SseGoMessagesSourcesField
 from ssegen.testing import PANTS_BOOTSTRAP_ENV
 
 GO_MOD = dedent(
@@ -91,6 +94,8 @@ def rule_runner() -> RuleRunner:
             *protobuf_target_rules(),
             QueryRule(FallibleBuildGoPackageRequest, [BuildGoPackageTargetRequest]),
             QueryRule(GoModuleImportPathsMapping, [GoImportPathMappingRequest]),
+            QueryRule(HydratedSources, [HydrateSourcesRequest]),
+            QueryRule(DigestContents, [Digest]),
         ],
         target_types=[
             *go.target_types(),
@@ -171,6 +176,24 @@ def test_messages_without_protobuf_sources_are_generated_by_ssegen(rule_runner: 
     assert messages.pkg_name == "shopv1" and messages.go_files == ("shop.pb.go",)
     mapping = rule_runner.request(GoModuleImportPathsMapping, [GoImportPathMappingRequest(Address("", target_name="mod"))])
     assert mapping.mapping["example.com/shop/gen/shopv1"].addresses == (API_MESSAGES,)
+
+
+def test_messages_are_generated_without_targets_for_the_annotation_protos(rule_runner: RuleRunner) -> None:
+    # As in a repo that only exports the generated code: no protobuf_sources for sebuf/http, whose
+    # protos ssegen ships; protoc gets those.
+    rule_runner.write_files({
+        "BUILD": "go_mod(name='mod')\n", "go.mod": GO_MOD, "go.sum": GO_SUM, "protos/sebuf/http/BUILD": "",
+        "protos/shop/v1/shop.proto": api_proto("shop.v1", "example.com/shop/gen/shopv1", "ShopService"),
+        "protos/shop/v1/BUILD": "sse_proto_library(name='api')\n",
+    })
+    tgt = rule_runner.get_target(API_MESSAGES)
+    generated = rule_runner.request(
+        HydratedSources,
+        [HydrateSourcesRequest(tgt[SseGoMessagesInputField], for_sources_types=(SseGoMessagesSourcesField,), enable_codegen=True)],
+    )
+    assert generated.snapshot.files == ("protos/shop/v1/shop.pb.go",)
+    text = rule_runner.request(DigestContents, [generated.snapshot.digest])[0].content.decode()
+    assert "\npackage shopv1\n" in text and '"github.com/SebastienMelki/sebuf/http"' in text
 
 
 def test_a_module_go_mod_lacks_is_reported(rule_runner: RuleRunner) -> None:
