@@ -66,6 +66,8 @@ def test_bazel_tests_pass(workspace: Workspace) -> None:
     for test in (
         "//rules/bazel/tests:market_data_golden_test",
         "//rules/bazel/tests:multi_package_golden_test",
+        "//rules/bazel/tests:json_mapping_golden_test",
+        "//rules/bazel/tests:validation_golden_test",
         "//rules/bazel/tests:options_test",
     ):
         assert any(line.startswith(test) and "PASSED" in line for line in output.splitlines()), output
