@@ -723,7 +723,7 @@ type sseDecoder struct {
 	started     bool
 	skipLF      bool     // the last line ended with CR: an LF right after it belongs to it
 	line        []byte   // the line being read
-	pieces      [][]byte // the rest of a line longer than linePiece, in pieces of that size (*)
+	pieces      [][]byte // a line longer than linePiece: d.line's buffer, then pieces of that size (*)
 	lineSize    int      // the line's length so far
 	free        []byte   // the buffer the next line moves to when the line's becomes the event's data
 	data        []byte   // the event's data lines, joined by LF
@@ -938,6 +938,8 @@ func (d *sseDecoder) readLine() ([]byte, error) {
 			d.line = append(d.line, chunk...)
 		case last >= 0 && len(d.pieces[last])+end <= cap(d.pieces[last]):
 			d.pieces[last] = append(d.pieces[last], chunk...)
+		case last < 0:
+			d.pieces = append(d.pieces, d.line, append(make([]byte, 0, max(linePiece, end)), chunk...))
 		default:
 			d.pieces = append(d.pieces, append(make([]byte, 0, max(linePiece, end)), chunk...))
 		}
@@ -982,23 +984,16 @@ func (d *sseDecoder) countLine(n int) error {
 }
 
 // endLine ends the line with tail and the terminator term: d.line is then the whole line.
-// A long line's pieces are copied into one buffer of its size, and let go.
+// A long line's pieces (the first is d.line's) are copied into one buffer of its size, and let
+// go; bytes.Join does not zero the buffer before it fills it.
 func (d *sseDecoder) endLine(tail []byte, term byte) {
 	d.skipLF = term == '\r'
 	if len(d.pieces) == 0 {
 		d.line = append(d.line, tail...)
 		return
 	}
-	n := len(d.line) + len(tail)
-	for _, p := range d.pieces {
-		n += len(p)
-	}
-	line := append(make([]byte, 0, n), d.line...)
-	for _, p := range d.pieces {
-		line = append(line, p...)
-	}
-	d.line = append(line, tail...)
-	clear(d.pieces)
+	d.line = bytes.Join(append(d.pieces, tail), nil)
+	clear(d.pieces[:cap(d.pieces)])
 	d.pieces = d.pieces[:0]
 }
 
