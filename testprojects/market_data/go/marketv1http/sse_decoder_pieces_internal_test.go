@@ -244,3 +244,77 @@ func TestSSEDecoderSmallEventsAllocateOnlyTheirIDs(t *testing.T) {
 		t.Fatalf("%.2f allocations per event, want about 1 (the id)", perEvent)
 	}
 }
+
+// The read buffer grows from 4 KiB once a read has filled it, and only while it is empty and
+// holds no read error: a slip there would lose the bytes or the error the old buffer held.
+func TestSSEDecoderReadBufferGrowth(t *testing.T) {
+	var in strings.Builder
+	for i := 0; in.Len() < 3*smallReadBuffer; i++ {
+		fmt.Fprintf(&in, "id: %d\ndata: %s\n\n", i, strings.Repeat("d", i%300))
+	}
+	stream := in.String()
+	want, err := decodeAll(strings.NewReader(stream), vectorMaxEventSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A stream with more ready than 4 KiB: the buffer grows, and the events are the same.
+	d := newSSEDecoder(strings.NewReader(stream), vectorMaxEventSize)
+	for {
+		if _, err := d.Next(); err != nil {
+			break
+		}
+	}
+	if d.r.Size() != largeReadBuffer {
+		t.Fatalf("buffer of %d bytes after reads that filled it, want %d", d.r.Size(), largeReadBuffer)
+	}
+	// One that trickles keeps the small one.
+	trickle := newSSEDecoder(&readSizes{in: []byte(stream), sizes: []int{100}}, vectorMaxEventSize)
+	for {
+		if _, err := trickle.Next(); err != nil {
+			break
+		}
+	}
+	if trickle.r.Size() != smallReadBuffer {
+		t.Fatalf("buffer of %d bytes after reads of 100 bytes, want %d", trickle.r.Size(), smallReadBuffer)
+	}
+
+	// A read that fills the buffer and fails: the error comes after the events that read held.
+	boom := errors.New("connection reset")
+	first := stream[:smallReadBuffer]
+	cut := strings.LastIndex(first, "\n\n") + 2
+	d = newSSEDecoder(&errWithLast{in: []byte(first), err: boom, size: smallReadBuffer}, vectorMaxEventSize)
+	var got []wantEvent
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			if !errors.Is(err, boom) {
+				t.Fatalf("after %d events: %v, want %v", len(got), err, boom)
+			}
+			break
+		}
+		got = append(got, wantEvent{Type: ev.Type, Data: string(ev.Data), ID: ev.ID})
+	}
+	complete, err := decodeAll(strings.NewReader(first[:cut]), vectorMaxEventSize)
+	if err != nil || !sameResult(decodeResult{Events: got}, decodeResult{Events: complete.Events}) {
+		t.Fatalf("events before the error: %d, want %d (%v)", len(got), len(complete.Events), err)
+	}
+	if len(want.Events) <= len(got) {
+		t.Fatal("the stream is too short to test the growth")
+	}
+}
+
+// A long line cut by a read error, wherever the failing read lands (in the buffer or straight
+// in a piece): the decoder reports that error, not a later read's io.EOF.
+func TestSSEDecoderLongLineCutByError(t *testing.T) {
+	boom := errors.New("connection reset")
+	for _, length := range []int{linePiece + 1000, 100 << 10, 130 << 10, 200 << 10} {
+		for _, size := range []int{smallReadBuffer, 10000, largeReadBuffer, largeReadBuffer + 1} {
+			in := "data: " + strings.Repeat("x", length)
+			d := newSSEDecoder(&errWithLast{in: []byte(in), err: boom, size: size}, vectorMaxEventSize)
+			if _, err := d.Next(); !errors.Is(err, boom) {
+				t.Fatalf("a line of %d bytes in reads of %d: %v, want %v", length, size, err, boom)
+			}
+		}
+	}
+}

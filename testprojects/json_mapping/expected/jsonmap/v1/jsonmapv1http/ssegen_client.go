@@ -742,32 +742,47 @@ type sseDecoder struct {
 // (*) A long line is copied into one buffer once, at its end: growing d.line by append would
 // allocate about five times a long line's size (a quarter more each time), this twice.
 
-// aheadReader is what a decoder's bufio.Reader reads from: first the bytes that a long line's
-// last read took past the line's end (and the error that read returned), then the stream.
+// aheadReader is what a decoder reads from: first the bytes that a long line's last read took
+// past the line's end (and the error that read returned), then the stream.
 type aheadReader struct {
 	ahead []byte
 	err   error
 	r     io.Reader
+	// filled: the last read filled its buffer (the stream had at least that much ready);
+	// failed: a read returned an error, which the decoder's bufio.Reader may be holding.
+	filled, failed bool
 }
 
 func (a *aheadReader) Read(p []byte) (int, error) {
 	if len(a.ahead) > 0 {
 		n := copy(p, a.ahead)
 		a.ahead = a.ahead[n:]
+		a.filled = n == len(p)
 		return n, nil
 	}
 	if a.err != nil {
+		a.failed = true
 		return 0, a.err
 	}
-	return a.r.Read(p)
+	n, err := a.r.Read(p)
+	a.filled, a.failed = n == len(p), a.failed || err != nil
+	return n, err
 }
+
+const (
+	// A decoder reads through a buffer of smallReadBuffer bytes, which grows to largeReadBuffer
+	// once a read has filled it: a stream that keeps more ready than 4 KiB is read in fewer,
+	// larger reads, and one that trickles keeps the small buffer.
+	smallReadBuffer = 4 << 10
+	largeReadBuffer = 64 << 10
+)
 
 // longestFieldName is the room a line has beyond the event size limit: "event: ".
 const longestFieldName = len("event: ")
 
 func newSSEDecoder(r io.Reader, maxEventSize int) *sseDecoder {
 	d := &sseDecoder{src: aheadReader{r: r}, max: maxEventSize}
-	d.r = bufio.NewReader(&d.src)
+	d.r = bufio.NewReaderSize(&d.src, smallReadBuffer)
 	return d
 }
 
@@ -905,7 +920,7 @@ func (d *sseDecoder) readLine() ([]byte, error) {
 				_ = d.r.UnreadByte()
 			}
 		}
-		if d.r.Buffered() == 0 && len(d.pieces) > 0 && len(d.src.ahead) == 0 {
+		if d.r.Buffered() == 0 && len(d.pieces) > 0 && len(d.src.ahead) == 0 && !d.src.failed {
 			ended, n, err := d.readPiece()
 			if err != nil {
 				return nil, err
@@ -919,6 +934,7 @@ func (d *sseDecoder) readLine() ([]byte, error) {
 			// An empty read: bufio's Peek below gives up on a reader that makes no progress.
 		}
 		if d.r.Buffered() == 0 {
+			d.growBuffer()
 			if _, err := d.r.Peek(1); err != nil {
 				return nil, err
 			}
@@ -947,18 +963,26 @@ func (d *sseDecoder) readLine() ([]byte, error) {
 	}
 }
 
+// growBuffer replaces the empty small buffer with a large one once a read has filled it. The
+// buffer holds no error (no read failed), so the new one, on the same source, loses nothing.
+func (d *sseDecoder) growBuffer() {
+	if d.src.filled && !d.src.failed && d.r.Size() < largeReadBuffer {
+		d.r = bufio.NewReaderSize(&d.src, largeReadBuffer)
+	}
+}
+
 // readPiece reads a long line on straight into its last piece (or a new one), in reads of up
-// to linePiece bytes rather than through r's small buffer, which is empty: r.Read then reads
-// into the piece. The bytes read past the line's end go back to r through d.src. It reports
-// whether the line ended (it is then d.line), and how many bytes it read.
+// to linePiece bytes, past r, which is empty and holds no error. The bytes read past the line's
+// end go back to r through d.src. It reports whether the line ended (it is then d.line), and how
+// many bytes it read.
 func (d *sseDecoder) readPiece() (ended bool, n int, err error) {
 	last := len(d.pieces) - 1
-	if cap(d.pieces[last])-len(d.pieces[last]) < d.r.Size() {
+	if cap(d.pieces[last])-len(d.pieces[last]) < smallReadBuffer {
 		d.pieces = append(d.pieces, make([]byte, 0, linePiece))
 		last++
 	}
 	piece := d.pieces[last]
-	n, err = d.r.Read(piece[len(piece):cap(piece)])
+	n, err = d.src.Read(piece[len(piece):cap(piece)])
 	read := piece[len(piece) : len(piece)+n]
 	end := lineEnd(read)
 	if err := d.countLine(end); err != nil {
