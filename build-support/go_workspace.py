@@ -69,12 +69,30 @@ def package_of(codegen: Path, go_file: Path) -> Tuple[str, GoPackage]:
     raise LayoutError(f"{go_file}: cannot find {sources[0]} under a source root")
 
 
+_REQUIREMENT = re.compile(r"^(?:require\s+|\t)([^\s()]+)\s+v\S+", re.MULTILINE)
+
+
+def required_modules(modules: List[Path]) -> List[str]:
+    """The module paths the modules' go.mod files require."""
+    return sorted({m.group(1) for d in modules for m in _REQUIREMENT.finditer((d / "go.mod").read_text(encoding="utf-8"))})
+
+
+def provided_by(import_path: str, required: List[str]) -> Optional[str]:
+    return next((m for m in required if import_path == m or import_path.startswith(m + "/")), None)
+
+
 def layout(codegen: Path, out: Path, modules: List[Path]) -> List[str]:
     """Writes the modules and go.work; returns the modules' import paths."""
     packages: Dict[str, List[Path]] = {}
     module_of: Dict[str, str] = {}
+    required = required_modules(modules)
     for go_file in sorted(codegen.rglob("*.go")):
         import_path, go_package = package_of(codegen, go_file)
+        # A package a required module provides (protovalidate's buf/validate, which Pants also
+        # generates from validate.proto's protobuf_sources) stays the module's: a workspace module
+        # at its import path would shadow it.
+        if provided_by(import_path, required):
+            continue
         packages.setdefault(import_path, []).append(go_file)
         module_of[import_path] = go_package.import_path
     shutil.rmtree(out, ignore_errors=True)

@@ -91,6 +91,12 @@ def _options_of(proto_source: str):
     return ((match.group(1) or match.group(2)) if match else ""), (package.group(1) if package else "")
 
 
+def effective_go_package_of(proto_source: str, proto_path: str, prefix: str = "", overrides: Mapping[str, str] = {}) -> str:
+    """effective_go_package of a proto file, read from its text."""
+    option, package = _options_of(proto_source)
+    return effective_go_package(proto_path, package, option, prefix, overrides)
+
+
 def generated_go_package(
     proto_source: str, proto_path: str = "", prefix: str = "", overrides: Mapping[str, str] = {}
 ) -> Optional[GoPackage]:
@@ -99,8 +105,7 @@ def generated_go_package(
     reports that)."""
     if not _SERVICE.search(proto_source):
         return None
-    option, package = _options_of(proto_source)
-    return parse_go_package(effective_go_package(proto_path, package, option, prefix, overrides))
+    return parse_go_package(effective_go_package_of(proto_source, proto_path, prefix, overrides))
 
 
 def remapped_go_package(
@@ -109,6 +114,6 @@ def remapped_go_package(
     """The go_package that the prefix or an override gives a file in place of its own option (for
     protoc-gen-go's `M<file>=` flag); "" when the file keeps its option, or has none and no prefix
     applies."""
-    option, package = _options_of(proto_source)
-    effective = effective_go_package(proto_path, package, option, prefix, overrides)
+    option, _ = _options_of(proto_source)
+    effective = effective_go_package_of(proto_source, proto_path, prefix, overrides)
     return effective if effective != option else ""

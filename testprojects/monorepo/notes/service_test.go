@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,9 +70,71 @@ func TestUnaryCalls(t *testing.T) {
 	if _, err := client.GetNote(context.Background(), &notesv1.GetNoteRequest{NoteId: 7}); !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
 		t.Errorf("GetNote(7) error = %v, want a 404 APIError", err)
 	}
+}
+
+// The buf.validate rules of AddNoteRequest, the CEL one included, are checked by protovalidate in
+// the generated server before the handler (which checks nothing itself), built by Pants' Go backend
+// from go.mod's buf.build/go/protovalidate.
+func TestServerValidatesRequestsWithProtovalidate(t *testing.T) {
+	client := start(t)
+	cases := []struct {
+		req  *notesv1.AddNoteRequest
+		want []notesv1http.FieldViolation
+	}{
+		{
+			&notesv1.AddNoteRequest{RoomId: "General!", Text: ""},
+			[]notesv1http.FieldViolation{
+				{Field: "room_id", Description: "does not match regex pattern `^[a-z][a-z0-9-]{0,31}$`"},
+				{Field: "text", Description: "must be at least 1 characters"},
+			},
+		},
+		{
+			&notesv1.AddNoteRequest{RoomId: "general", Text: "general"},
+			[]notesv1http.FieldViolation{{Field: "unknown", Description: "text must not repeat the room id"}},
+		},
+	}
+	for _, c := range cases {
+		_, err := client.AddNote(context.Background(), c.req)
+		var invalid *notesv1http.ValidationError
+		if !errors.As(err, &invalid) {
+			t.Errorf("AddNote(%v) error = %v, want a ValidationError", c.req, err)
+			continue
+		}
+		if !reflect.DeepEqual(invalid.Violations, c.want) {
+			t.Errorf("AddNote(%v) violations = %+v, want %+v", c.req, invalid.Violations, c.want)
+		}
+	}
+	var apiErr *notesv1http.APIError
+	if _, err := client.GetNote(context.Background(), &notesv1.GetNoteRequest{NoteId: 1}); !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
+		t.Errorf("GetNote(1) after invalid requests = %v, want a 404: the handler must not have run", err)
+	}
+}
+
+// WithRequestValidation checks a request in the client and sends nothing when it fails.
+func TestClientValidatesBeforeSending(t *testing.T) {
+	var requests atomic.Int32
+	handler := notesv1http.NewNoteServiceHandler(notes.NewService(func() time.Time { return fixedNow }))
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(server.Close)
+	client := notesv1http.NewNoteServiceClient(server.URL, notesv1http.WithRequestValidation())
+
 	var invalid *notesv1http.ValidationError
-	if _, err := client.AddNote(context.Background(), &notesv1.AddNoteRequest{RoomId: "general"}); !errors.As(err, &invalid) {
-		t.Errorf("AddNote without text error = %v, want a ValidationError", err)
+	if _, err := client.AddNote(context.Background(), &notesv1.AddNoteRequest{RoomId: "general", Text: strings.Repeat("x", 281)}); !errors.As(err, &invalid) {
+		t.Fatalf("AddNote with 281 characters error = %v, want a ValidationError", err)
+	}
+	want := []notesv1http.FieldViolation{{Field: "text", Description: "must be at most 280 characters"}}
+	if !reflect.DeepEqual(invalid.Violations, want) {
+		t.Errorf("violations = %+v, want %+v", invalid.Violations, want)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("the client sent %d requests for an invalid one, want 0", n)
+	}
+	add(t, client, "general", strings.Repeat("x", 280))
+	if n := requests.Load(); n != 1 {
+		t.Errorf("the client sent %d requests for a valid one, want 1", n)
 	}
 }
 

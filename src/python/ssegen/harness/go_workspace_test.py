@@ -4,7 +4,8 @@
 The exported tree is what `./pants export-codegen` writes (`<source root>/<proto dir>/...`):
 ssegen's Go from the real `:chat#go` target, and protoc-gen-go's messages for the chat and sebuf.http
 protos generated at the same places (a Python test's sandbox holds no Go codegen of Pants'
-protobuf backend). go_workspace.py lays it out; `go vet ./...` of the monorepo's own packages,
+protobuf backend), and of protovalidate's validate.proto, whose package go.mod's requirement
+provides instead. go_workspace.py lays it out; `go vet ./...` of the monorepo's own packages,
 which import both, must pass through the go.work and fail without it. Needs `go` and the Go module
 proxy (protoc-gen-go is built once into ~/.cache/ssegen-go). Cold cost: a `go vet` of the module
 (with google.golang.org/protobuf), about 20 s warm.
@@ -26,7 +27,12 @@ from ssegen.harness import go_test
 from ssegen.testing import repo_path
 
 MONOREPO = "testprojects/monorepo"
-PROTO_ROOTS = {"testprojects/monorepo/proto": ["chat/v1/chat.proto"], "src/protos": ["sebuf/http/annotations.proto", "sebuf/http/headers.proto"]}
+PROTO_ROOTS = {
+    "testprojects/monorepo/proto": ["chat/v1/chat.proto"],
+    "src/protos": ["sebuf/http/annotations.proto", "sebuf/http/headers.proto", "buf/validate/validate.proto"],
+}
+# Generated from validate.proto's protobuf_sources, but the monorepo's go.mod requires its module.
+VALIDATE = "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 SSEGEN_GO = "testprojects/monorepo/proto/chat/v1/chatv1http"
 VET_TIMEOUT_S = 600
 
@@ -78,6 +84,8 @@ def test_go_vet_sees_generated_packages_through_the_workspace(work: Path) -> Non
     assert result.returncode == 0, result.stderr
     for package in ("example.com/ssegen/monorepo/gen/chatv1/chatv1http", "example.com/ssegen/monorepo/gen/chatv1", "github.com/SebastienMelki/sebuf/http"):
         assert any((out / package).glob("*.go")), package
+    assert any(codegen.rglob("validate.pb.go")) and not (out / VALIDATE).exists()
+    assert VALIDATE not in (out / "go.work").read_text(encoding="utf-8")
     without = vet(module, "off")
     assert without.returncode != 0 and "example.com/ssegen/monorepo/gen/chatv1" in without.stderr, without.stderr
     with_workspace = vet(module, str(out / "go.work"))

@@ -303,18 +303,14 @@ class GenerateSseProtoLibraryTargets(GenerateTargetsRequest):
 
 @rule(desc="Generate the language targets of sse_proto_library", level=LogLevel.DEBUG)
 async def generate_sse_proto_library_targets(
-    request: GenerateSseProtoLibraryTargets, union_membership: UnionMembership, subsystem: SsegenSubsystem
+    request: GenerateSseProtoLibraryTargets, union_membership: UnionMembership
 ) -> GeneratedTargets:
     generator = request.generator
     targets = []
     languages = languages_of(generator[SseOutputsField].value or ())
-    # Moved fields are only in the template. With a prefix or overrides, protoc-gen-go's messages
-    # of the files they apply to are built by ssegen's Go backend (`#go_messages`).
-    prefix = request.template.get(SseGoPackagePrefixField.alias)
-    remaps_go_packages = (subsystem.go_package_prefix if prefix is None else prefix) or request.template.get(
-        SseGoPackageOverridesField.alias
-    )
-    if "go" in languages and remaps_go_packages:
+    # protoc-gen-go's messages of the files that no protobuf_sources target generates, or whose
+    # go_package the prefix or an override gives, are built by ssegen's Go backend (`#go_messages`).
+    if "go" in languages:
         languages += ("go_messages",)
     for language in languages:
         cls = GENERATED_TARGETS[language]

@@ -84,8 +84,9 @@ class SseGoSourcesField(FileSourceField):
 
 
 class SseGoMessagesSourcesField(FileSourceField):
-    """protoc-gen-go's messages of the protos that get their go_package from the prefix or an
-    override (Pants' protobuf backend reads go_package from the file only)."""
+    """protoc-gen-go's messages of the protos that no protobuf_sources target generates, or that get
+    their go_package from the prefix or an override (Pants' protobuf backend reads go_package from
+    the file only)."""
 
     expected_file_extensions = (".go",)
 
@@ -265,9 +266,10 @@ class SseProtoGoMessagesTarget(Target):
     )
     help = help_text(
         """
-        protoc-gen-go's Go messages of the protos of an `sse_proto_library` that get their
-        `go_package` from `go_package_prefix` or `go_package_overrides` (`:name#go_messages`,
-        generated with the library's Go outputs when either is set); not declared directly.
+        protoc-gen-go's Go messages of the protos of an `sse_proto_library` that no
+        `protobuf_sources` target generates, or that get their `go_package` from
+        `go_package_prefix` or `go_package_overrides` (`:name#go_messages`, generated with the
+        library's Go outputs); not declared directly.
         """
     )
 

@@ -168,6 +168,9 @@ def pants_export(
         "--streaming-workunits-level=debug",
         "--stats-log",
         *flags,
+        # ssegen's own outputs: protoc-gen-go's messages (`#go_messages`) would add a Go build of
+        # the plugin to every cold copy, which is not what these runs are about.
+        "--filter-target-type=sse_proto_go,sse_proto_ts,sse_proto_openapi",
         "export-codegen",
         *specs,
     ]

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"example.com/ssegen/testprojects/interop/wirerecord"
 	marketv1 "example.com/ssegen/testprojects/market_data/gen/marketv1"
 	"example.com/ssegen/testprojects/market_data/gen/marketv1/marketv1http"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -63,55 +64,22 @@ type scenario struct {
 	} `json:"expect"`
 }
 
-// wireExpectation is checked on the raw response the client read (see recorder).
+// wireExpectation is checked on the raw response the client read (see checkWire).
 type wireExpectation struct {
 	Headers      map[string]string `json:"headers"`
 	Lines        []string          `json:"lines"`
 	CommentLines bool              `json:"comment_lines"`
 }
 
-// recorder is an http.RoundTripper that keeps a copy of the response headers and body bytes
-// the client reads, so the wire format can be checked beside what the client decoded.
-type recorder struct {
-	mu     sync.Mutex
-	header http.Header
-	body   bytes.Buffer
-}
-
-func (rec *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	rec.mu.Lock()
-	rec.header = res.Header.Clone()
-	rec.mu.Unlock()
-	res.Body = &recordingBody{ReadCloser: res.Body, rec: rec}
-	return res, nil
-}
-
-type recordingBody struct {
-	io.ReadCloser
-	rec *recorder
-}
-
-func (b *recordingBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	b.rec.mu.Lock()
-	b.rec.body.Write(p[:n])
-	b.rec.mu.Unlock()
-	return n, err
-}
-
-func (rec *recorder) check(want *wireExpectation) string {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
+// checkWire compares the raw response the client read with the scenario's expectation.
+func checkWire(rec *wirerecord.Recorder, want *wireExpectation) string {
+	header := rec.Header()
 	for k, v := range want.Headers {
-		if got := rec.header.Get(k); !strings.HasPrefix(got, v) {
+		if got := header.Get(k); !strings.HasPrefix(got, v) {
 			return fmt.Sprintf("wire: header %s = %q, want %q", k, got, v)
 		}
 	}
-	lines := strings.FieldsFunc(rec.body.String(), func(r rune) bool { return r == '\n' || r == '\r' })
+	lines := strings.FieldsFunc(rec.Body(), func(r rune) bool { return r == '\n' || r == '\r' })
 	has := func(pred func(string) bool) bool {
 		for _, l := range lines {
 			if pred(l) {
@@ -319,7 +287,7 @@ func (r *runner) runOne(sc *scenario) string {
 	if r.sebufFraming {
 		clientOpts = append(clientOpts, marketv1http.WithSebufStreamFraming())
 	}
-	rec := &recorder{}
+	rec := &wirerecord.Recorder{}
 	if sc.Wire != nil {
 		clientOpts = append(clientOpts, marketv1http.WithHTTPClient(&http.Client{Transport: rec}))
 	}
@@ -369,7 +337,7 @@ func (r *runner) runOne(sc *scenario) string {
 			return d
 		}
 		if sc.Wire != nil {
-			if d := rec.check(sc.Wire); d != "" {
+			if d := checkWire(rec, sc.Wire); d != "" {
 				return d
 			}
 		}

@@ -11,18 +11,17 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"example.com/ssegen/testprojects/interop/wirerecord"
 	jsonmapv1 "example.com/ssegen/testprojects/json_mapping/gen/jsonmapv1"
 	"example.com/ssegen/testprojects/json_mapping/gen/jsonmapv1/jsonmapv1http"
 )
@@ -42,40 +41,6 @@ type scenario struct {
 	Request  value   `json:"request"`
 	Response value   `json:"response"`
 	Events   []value `json:"events"`
-}
-
-// recorder keeps the body bytes the client reads, to check the wire beside the decoded values.
-type recorder struct {
-	mu   sync.Mutex
-	body bytes.Buffer
-}
-
-func (rec *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	res.Body = &recordingBody{ReadCloser: res.Body, rec: rec}
-	return res, nil
-}
-
-type recordingBody struct {
-	io.ReadCloser
-	rec *recorder
-}
-
-func (b *recordingBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	b.rec.mu.Lock()
-	b.rec.body.Write(p[:n])
-	b.rec.mu.Unlock()
-	return n, err
-}
-
-func (rec *recorder) text() string {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return rec.body.String()
 }
 
 // eventData is the data of each unnamed event of an SSE body (the terminal `end` event and
@@ -178,7 +143,7 @@ func checkMessage(what string, got proto.Message, want json.RawMessage) error {
 
 type call struct {
 	client *jsonmapv1http.JsonMapServiceClient
-	rec    *recorder
+	rec    *wirerecord.Recorder
 	opt    jsonmapv1http.CallOption
 }
 
@@ -195,7 +160,7 @@ func unary[Req, Res proto.Message](c call, sc scenario, req Req, method func(con
 	if err := checkMessage("the response", res, sc.Response.Proto); err != nil {
 		return err
 	}
-	return checkWire("the response", []byte(c.rec.text()), sc.Response.Wire)
+	return checkWire("the response", []byte(c.rec.Body()), sc.Response.Wire)
 }
 
 func stream[Req proto.Message](c call, sc scenario, req Req, method func(context.Context, Req, ...jsonmapv1http.CallOption) (*jsonmapv1http.EventStream[*jsonmapv1.Item], error)) error {
@@ -219,7 +184,7 @@ func stream[Req proto.Message](c call, sc scenario, req Req, method func(context
 	if len(got) != len(sc.Events) {
 		return fmt.Errorf("%d events; want %d", len(got), len(sc.Events))
 	}
-	data := eventData(c.rec.text())
+	data := eventData(c.rec.Body())
 	if len(data) != len(sc.Events) {
 		return fmt.Errorf("%d data events on the wire; want %d", len(data), len(sc.Events))
 	}
@@ -236,7 +201,7 @@ func stream[Req proto.Message](c call, sc scenario, req Req, method func(context
 }
 
 func run(baseURL string, sc scenario) error {
-	rec := &recorder{}
+	rec := &wirerecord.Recorder{}
 	c := call{
 		client: jsonmapv1http.NewJsonMapServiceClient(baseURL, jsonmapv1http.WithHTTPClient(&http.Client{Transport: rec})),
 		rec:    rec,

@@ -7,7 +7,7 @@
   and the packages they import, resolved through the same mapping (the protoc-gen-go messages of
   `protobuf_sources`, `google.golang.org/protobuf` from go.mod, the standard library).
 - `#go_messages` targets (see messages.py) are mapped and built the same way, at the import path
-  the prefix or an override gives their protos.
+  of their protos' go_package (their own, or the one the prefix or an override gives them).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pants.backend.go.dependency_inference import (
     GoModuleImportPathsMappingsHook,
 )
 from pants.backend.go.target_type_rules import GoImportPathMappingRequest
-from pants.backend.go.target_types import GoOwningGoModAddressField
+from pants.backend.go.target_types import GoOwningGoModAddressField, GoThirdPartyPackageDependenciesField
 from pants.backend.go.util_rules.build_pkg import BuildGoPackageRequest, FallibleBuildGoPackageRequest
 from pants.backend.go.util_rules.build_pkg_target import (
     BuildGoPackageRequestForStdlibRequest,
@@ -41,7 +41,7 @@ from pants.backend.go.util_rules.import_analysis import GoStdLibPackages, GoStdL
 from pants.backend.go.util_rules.pkg_analyzer import PackageAnalyzerSetup
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.core.util_rules.stripped_source_files import StrippedSourceFiles
-from pants.engine.addresses import Address
+from pants.engine.addresses import Address, Addresses
 from pants.engine.fs import Digest, DigestContents, MergeDigests
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
@@ -51,6 +51,7 @@ from pants.engine.target import (
     HydrateSourcesRequest,
     SourcesField,
     Target,
+    Targets,
     WrappedTarget,
     WrappedTargetRequest,
 )
@@ -61,7 +62,7 @@ from pants.util.logging import LogLevel
 
 from ssegen.golayout import generated_go_package, parse_go_package
 from ssegen.rules.go import messages
-from ssegen.rules.go.messages import remapped_files
+from ssegen.rules.go.messages import SseGoMessageFiles, SseGoMessageFilesRequest
 from ssegen.rules.rules import go_package_settings
 from ssegen.rules.subsystem import SsegenSubsystem
 from ssegen.rules.target_types import (
@@ -88,16 +89,14 @@ class SseGoImportPaths:
 async def sse_go_import_paths(request: SseGoImportPathsRequest, subsystem: SsegenSubsystem) -> SseGoImportPaths:
     wrapped = await Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="ssegen Go"))
     tgt = wrapped.target
-    messages = tgt.has_field(SseGoMessagesInputField)
-    sources = await Get(SourceFiles, SourceFilesRequest([tgt[SseGoMessagesInputField if messages else SseGoInputField]]))
+    if tgt.has_field(SseGoMessagesInputField):
+        files = await Get(SseGoMessageFiles, SseGoMessageFilesRequest(tgt.address))
+        return SseGoImportPaths(tuple(sorted({parse_go_package(p).import_path for p in files.go_packages.values()})))
+    sources = await Get(SourceFiles, SourceFilesRequest([tgt[SseGoInputField]]))
     # Import paths (source-root relative): what go_package_prefix and go_package_overrides key on.
     stripped = await Get(StrippedSourceFiles, SourceFiles, sources)
     contents = await Get(DigestContents, Digest, stripped.snapshot.digest)
     prefix, overrides = go_package_settings(tgt, subsystem.go_package_prefix)
-    if messages:
-        # Only the remapped files: the others' messages are the protobuf backend's.
-        remapped = remapped_files(contents, prefix, overrides).values()
-        return SseGoImportPaths(tuple(sorted({parse_go_package(p).import_path for p in remapped})))
     packages = {
         generated_go_package(c.content.decode(errors="replace"), c.path, prefix, overrides) for c in contents
     }
@@ -160,6 +159,28 @@ class SseGoMessagesCodegenBuildRequest(GoCodegenBuildRequest):
 
 def _failed(import_path: str, message: str) -> FallibleBuildGoPackageRequest:
     return FallibleBuildGoPackageRequest(request=None, import_path=import_path, exit_code=1, stderr=message)
+
+
+async def _third_party_owners(mapping: GoModuleImportPathsMapping, imports: Tuple[str, ...]) -> Dict[str, Address]:
+    """The imports that go.mod's requirements provide although other targets map them too, each
+    to its go_third_party_package.
+
+    The case is protovalidate's: validate.proto has a `protobuf_sources` target (protoc needs it)
+    whose go_package is that of the module protovalidate is built against. The module's package is
+    the one to link: protovalidate imports it, and one binary cannot hold two packages of one
+    import path. (Pants 2.17's protobuf backend would build both, and fails on the third-party
+    target instead.)"""
+    shared = sorted({i for i in imports if i in mapping.mapping and len(mapping.mapping[i].addresses) > 1})
+    if not shared:
+        return {}
+    owners = await Get(Targets, Addresses(a for i in shared for a in mapping.mapping[i].addresses))
+    third_party = {t.address for t in owners if t.has_field(GoThirdPartyPackageDependenciesField)}
+    chosen = {}
+    for imported in shared:
+        candidates = [a for a in mapping.mapping[imported].addresses if a in third_party]
+        if len(candidates) == 1:
+            chosen[imported] = candidates[0]
+    return chosen
 
 
 # Above the rules that await it: Pants 2.17 finds a rule's Gets in helpers defined before it only.
@@ -234,12 +255,15 @@ async def _build_generated_package(
             ),
         ),
     )
+    third_party = await _third_party_owners(mapping, analysis.imports)
     dependencies: Set[Address] = set()
     stdlib_imports = []
     unresolved = []
     for imported in sorted(set(analysis.imports)):
         owners = mapping.mapping.get(imported)
-        if owners and (owners.infer_all or len(owners.addresses) == 1):
+        if imported in third_party:
+            dependencies.add(third_party[imported])
+        elif owners and (owners.infer_all or len(owners.addresses) == 1):
             dependencies.update(owners.addresses)
         elif owners:
             return _failed(
@@ -256,9 +280,9 @@ async def _build_generated_package(
             import_path,
             f"The Go code generated for {tgt.address} imports packages no target of {go_mod} provides: "
             f"{', '.join(unresolved)}.\n"
-            "    fix: for the messages, add `protobuf_sources` for their protos (with "
-            "`pants.backend.experimental.codegen.protobuf.go` enabled); for google.golang.org/protobuf, require it in "
-            "go.mod.",
+            "    fix: require their module in go.mod (google.golang.org/protobuf; buf.build/go/protovalidate when "
+            "the protos use buf.validate); for the messages of protos outside any sse_proto_library, add "
+            "`protobuf_sources` for them (with `pants.backend.experimental.codegen.protobuf.go` enabled).",
         )
 
     built = await MultiGet(

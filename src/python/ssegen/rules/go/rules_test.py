@@ -24,12 +24,15 @@ from pants.backend.go.util_rules.build_pkg import FallibleBuildGoPackageRequest
 from pants.backend.go.util_rules.build_pkg_target import BuildGoPackageTargetRequest
 from pants.core.util_rules import source_files, stripped_source_files
 from pants.engine.addresses import Address
+from pants.engine.fs import Digest, DigestContents
 from pants.engine.rules import QueryRule
+from pants.engine.target import HydratedSources, HydrateSourcesRequest
 from pants.testutil.rule_runner import RuleRunner
 
 import ssegen
 from ssegen.rules import register as ssegen_backend
 from ssegen.rules.go import register as ssegen_go
+from ssegen.rules.target_types import SseGoMessagesInputField, SseGoMessagesSourcesField
 from ssegen.testing import PANTS_BOOTSTRAP_ENV
 
 GO_MOD = dedent(
@@ -91,6 +94,8 @@ def rule_runner() -> RuleRunner:
             *protobuf_target_rules(),
             QueryRule(FallibleBuildGoPackageRequest, [BuildGoPackageTargetRequest]),
             QueryRule(GoModuleImportPathsMapping, [GoImportPathMappingRequest]),
+            QueryRule(HydratedSources, [HydrateSourcesRequest]),
+            QueryRule(DigestContents, [Digest]),
         ],
         target_types=[
             *go.target_types(),
@@ -131,6 +136,7 @@ def setup_build(rule_runner: RuleRunner, files: Dict[str, str], address: Address
 
 
 API = Address("protos/shop/v1", target_name="api", generated_name="go")
+API_MESSAGES = Address("protos/shop/v1", target_name="api", generated_name="go_messages")
 
 
 def test_sets_up_the_generated_package_against_the_protobuf_messages(rule_runner: RuleRunner) -> None:
@@ -156,7 +162,7 @@ def test_sets_up_the_generated_package_against_the_protobuf_messages(rule_runner
     assert mapping.address_to_import_path[API] == "example.com/shop/gen/shopv1/shopv1http"
 
 
-def test_messages_without_protobuf_sources_are_reported(rule_runner: RuleRunner) -> None:
+def test_messages_without_protobuf_sources_are_generated_by_ssegen(rule_runner: RuleRunner) -> None:
     fallible = setup_build(
         rule_runner,
         {
@@ -165,14 +171,52 @@ def test_messages_without_protobuf_sources_are_reported(rule_runner: RuleRunner)
         },
         API,
     )
-    assert fallible.request is None
-    assert fallible.stderr == (
-        "The Go code generated for protos/shop/v1:api#go imports packages no target of //:mod provides: "
-        "example.com/shop/gen/shopv1.\n"
-        "    fix: for the messages, add `protobuf_sources` for their protos (with "
-        "`pants.backend.experimental.codegen.protobuf.go` enabled); for google.golang.org/protobuf, require it in "
-        "go.mod."
+    assert fallible.request is not None, fallible.stderr
+    (messages,) = [d for d in fallible.request.direct_dependencies if d.import_path == "example.com/shop/gen/shopv1"]
+    assert messages.pkg_name == "shopv1" and messages.go_files == ("shop.pb.go",)
+    mapping = rule_runner.request(GoModuleImportPathsMapping, [GoImportPathMappingRequest(Address("", target_name="mod"))])
+    assert mapping.mapping["example.com/shop/gen/shopv1"].addresses == (API_MESSAGES,)
+
+
+def test_messages_are_generated_without_targets_for_the_annotation_protos(rule_runner: RuleRunner) -> None:
+    # As in a repo that only exports the generated code: no protobuf_sources for sebuf/http, whose
+    # protos ssegen ships; protoc gets those.
+    rule_runner.write_files({
+        "BUILD": "go_mod(name='mod')\n", "go.mod": GO_MOD, "go.sum": GO_SUM, "protos/sebuf/http/BUILD": "",
+        "protos/shop/v1/shop.proto": api_proto("shop.v1", "example.com/shop/gen/shopv1", "ShopService"),
+        "protos/shop/v1/BUILD": "sse_proto_library(name='api')\n",
+    })
+    tgt = rule_runner.get_target(API_MESSAGES)
+    generated = rule_runner.request(
+        HydratedSources,
+        [HydrateSourcesRequest(tgt[SseGoMessagesInputField], for_sources_types=(SseGoMessagesSourcesField,), enable_codegen=True)],
     )
+    assert generated.snapshot.files == ("protos/shop/v1/shop.pb.go",)
+    text = rule_runner.request(DigestContents, [generated.snapshot.digest])[0].content.decode()
+    assert "\npackage shopv1\n" in text and '"github.com/SebastienMelki/sebuf/http"' in text
+
+
+def test_a_module_go_mod_lacks_is_reported(rule_runner: RuleRunner) -> None:
+    fallible = setup_build(
+        rule_runner,
+        {
+            "go.mod": "module example.com/shop\n\ngo 1.23\n",
+            "go.sum": "",
+            "protos/shop/v1/shop.proto": api_proto("shop.v1", "example.com/shop/gen/shopv1", "ShopService"),
+            "protos/shop/v1/BUILD": "protobuf_sources(name='messages')\nsse_proto_library(name='api')\n",
+        },
+        API,
+    )
+    assert fallible.request is None
+    assert fallible.stderr.startswith(
+        "The Go code generated for protos/shop/v1:api#go imports packages no target of //:mod provides: "
+        "google.golang.org/protobuf/encoding/protojson, "
+    ), fallible.stderr
+    assert fallible.stderr.endswith(
+        "    fix: require their module in go.mod (google.golang.org/protobuf; buf.build/go/protovalidate when "
+        "the protos use buf.validate); for the messages of protos outside any sse_proto_library, add "
+        "`protobuf_sources` for them (with `pants.backend.experimental.codegen.protobuf.go` enabled)."
+    ), fallible.stderr
 
 
 def test_a_library_of_two_go_packages_is_reported(rule_runner: RuleRunner) -> None:
@@ -214,9 +258,6 @@ def test_go_package_prefix_and_overrides_give_the_import_paths(rule_runner: Rule
     assert mapping.address_to_import_path[API_MESSAGES] == "example.com/shop/gen/shop/v1"
     stock_messages = Address("protos/stock/v2", target_name="api", generated_name="go_messages")
     assert mapping.address_to_import_path[stock_messages] == "example.com/shop/stock"
-
-
-API_MESSAGES = Address("protos/shop/v1", target_name="api", generated_name="go_messages")
 
 
 def test_messages_of_a_proto_without_go_package_are_generated_at_the_prefixed_import_path(rule_runner: RuleRunner) -> None:
