@@ -85,17 +85,22 @@ func TestSSEDecoderLongLinesAcrossReads(t *testing.T) {
 			t.Errorf("%s: err %v\n got %.300v\nwant %.300v", name, err, got, want)
 		}
 	}
-	// Two reads, split at every offset near each line end and each piece boundary of a line.
+	// Two reads, split at every offset near each line end and each piece boundary of a line
+	// (fewer under the race detector, which makes each run some twenty times slower).
+	lineNear, pieceNear, eofVariants := 3, 9, []bool{false, true}
+	if raceDetector {
+		lineNear, pieceNear, eofVariants = 1, 2, []bool{false}
+	}
 	offsets := map[int]bool{}
 	for i := 0; i < len(in); i++ {
 		if in[i] == '\n' || in[i] == '\r' {
-			for d := -3; d <= 3; d++ {
+			for d := -lineNear; d <= lineNear; d++ {
 				offsets[i+d] = true
 			}
 		}
 	}
 	for k := linePiece; k < len(in); k += linePiece {
-		for d := -9; d <= 9; d++ {
+		for d := -pieceNear; d <= pieceNear; d++ {
 			offsets[k+d] = true
 		}
 	}
@@ -103,7 +108,7 @@ func TestSSEDecoderLongLinesAcrossReads(t *testing.T) {
 		if i < 0 || i > len(in) {
 			continue
 		}
-		for _, eofWithLast := range []bool{false, true} {
+		for _, eofWithLast := range eofVariants {
 			r := chunks(in[:i], in[i:])
 			r.eofWithLast = eofWithLast
 			got, err := decodeAll(r, vectorMaxEventSize)
