@@ -356,32 +356,60 @@ func readChild(mode, url string) {
 	fmt.Println(n)
 }
 
-// childRSS runs one reader in its own process: events/s and its peak RSS in KiB.
-func childRSS(mode, url string, count int) (float64, float64) {
+// readerRun is one reader's run in its own process.
+type readerRun struct {
+	eventsPerS, peakRSSKiB float64
+	// CPU time (user + system) per event of the reader process and of this one, which serves
+	// the stream: less sensitive than events/s to the other work on the machine.
+	readerCPUus, serverCPUus float64
+}
+
+// runReader runs one reader in its own process.
+func runReader(mode, url string, count int) readerRun {
 	cmd := exec.Command(os.Args[0], mode, "-url", url)
 	cmd.Stderr = os.Stderr
+	serverBefore := selfCPU()
 	start := time.Now()
 	out, err := cmd.Output()
 	elapsed := time.Since(start).Seconds()
+	serverCPU := selfCPU() - serverBefore
 	if err != nil {
 		panic(fmt.Sprintf("%s: %v", mode, err))
 	}
 	if got, _ := strconv.Atoi(strings.TrimSpace(string(out))); got != count {
 		panic(fmt.Sprintf("%s read %d events, want %d", mode, got, count))
 	}
-	return float64(count) / elapsed, float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+	usage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	readerCPU := (time.Duration(usage.Utime.Nano()) + time.Duration(usage.Stime.Nano())).Seconds()
+	return readerRun{eventsPerS: float64(count) / elapsed, peakRSSKiB: float64(usage.Maxrss),
+		readerCPUus: readerCPU / float64(count) * 1e6, serverCPUus: serverCPU / float64(count) * 1e6}
 }
+
+// selfCPU is this process's CPU time so far, in seconds.
+func selfCPU() float64 {
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		panic(err)
+	}
+	return (time.Duration(usage.Utime.Nano()) + time.Duration(usage.Stime.Nano())).Seconds()
+}
+
+// readerNames names each reader mode's pair in the results.
+var readerNames = map[string]string{"read-ssegen": "generated server -> generated client", "read-bufio": "net/http writer -> bufio + protojson"}
 
 func streamBench(reps int, scale float64) map[string]any {
 	base, stop := serve()
 	defer stop()
+	// A rep of the small-event and the 8 MiB streams takes a second or two: they have three times
+	// the reps, or their medians would be a few seconds of a machine shared with other work.
 	cases := []struct {
 		name        string
 		count, size int
+		repFactor   int // reps of this case per rep of -reps
 	}{
-		{"small events", max(1000, int(200000*scale)), 16},
-		{"1M events", max(1000, int(1000000*scale)), 16},
-		{"8 MiB events", max(2, int(16*scale)), 8 << 20},
+		{"small events", max(1000, int(200000*scale)), 16, 3},
+		{"1M events", max(1000, int(1000000*scale)), 16, 1},
+		{"8 MiB events", max(2, int(16*scale)), 8 << 20, 3},
 	}
 	results := map[string]any{}
 	for _, c := range cases {
@@ -393,27 +421,34 @@ func streamBench(reps int, scale float64) map[string]any {
 			"read-ssegen": base + "/bench/stream" + query,
 			"read-bufio":  base + "/raw/stream" + query,
 		}
-		rates, rss := map[string][]float64{}, map[string][]float64{}
-		for rep := 0; rep < reps; rep++ {
+		runs := map[string][]readerRun{}
+		for rep := 0; rep < reps*c.repFactor; rep++ {
 			order := []string{"read-ssegen", "read-bufio"}
 			if rep%2 == 1 {
 				order = []string{"read-bufio", "read-ssegen"}
 			}
 			for _, mode := range order {
-				rate, kib := childRSS(mode, readers[mode], c.count)
-				rates[mode] = append(rates[mode], rate)
-				rss[mode] = append(rss[mode], kib)
+				runs[mode] = append(runs[mode], runReader(mode, readers[mode], c.count))
 			}
 		}
 		entry := map[string]any{"count": c.count, "payloadBytes": c.size}
 		for mode := range readers {
-			name := map[string]string{"read-ssegen": "generated server -> generated client", "read-bufio": "net/http writer -> bufio + protojson"}[mode]
-			entry[name] = map[string]any{"eventsPerS": summarize(rates[mode]), "peakRSSKiB": summarize(rss[mode])}
+			name := readerNames[mode]
+			var rates, rss, readerCPU, serverCPU []float64
+			for _, r := range runs[mode] {
+				rates, rss = append(rates, r.eventsPerS), append(rss, r.peakRSSKiB)
+				readerCPU, serverCPU = append(readerCPU, r.readerCPUus), append(serverCPU, r.serverCPUus)
+			}
+			entry[name] = map[string]any{"eventsPerS": summarize(rates), "peakRSSKiB": summarize(rss),
+				"readerCPUMicrosPerEvent": summarize(readerCPU), "serverCPUMicrosPerEvent": summarize(serverCPU)}
 		}
 		results[c.name] = entry
-		fmt.Fprintf(os.Stderr, "%s: ssegen %.0f ev/s %.0f KiB, raw %.0f ev/s %.0f KiB\n", c.name,
-			summarize(rates["read-ssegen"]).Median, summarize(rss["read-ssegen"]).Median,
-			summarize(rates["read-bufio"]).Median, summarize(rss["read-bufio"]).Median)
+		for _, mode := range []string{"read-ssegen", "read-bufio"} {
+			e := entry[readerNames[mode]].(map[string]any)
+			fmt.Fprintf(os.Stderr, "%s, %s: %.0f ev/s, %.0f KiB, CPU µs/event reader %.2f server %.2f\n", c.name, mode,
+				e["eventsPerS"].(summary).Median, e["peakRSSKiB"].(summary).Median,
+				e["readerCPUMicrosPerEvent"].(summary).Median, e["serverCPUMicrosPerEvent"].(summary).Median)
+		}
 	}
 	return map[string]any{"results": results, "goVersion": runtime.Version(),
 		"note": "each reader runs in its own process (peak RSS is the reader's); the server is the parent"}

@@ -748,10 +748,7 @@ func (s *sseSender) heartbeat(interval time.Duration) (stop func()) {
 }
 
 func (s *sseSender) Send(msg proto.Message, opts ...EventOption) error {
-	var ev eventFields
-	for _, opt := range opts {
-		opt(&ev)
-	}
+	ev := applyEventOptions(opts)
 	if strings.ContainsAny(ev.name, "\r\n\x00") || strings.ContainsAny(ev.id, "\r\n\x00") {
 		return errors.New("ssegen: event names and ids cannot contain CR, LF or NUL")
 	}
@@ -775,10 +772,35 @@ func (s *sseSender) Send(msg proto.Message, opts ...EventOption) error {
 	if ev.name != "" {
 		frame = append(append(append(frame, "event: "...), ev.name...), '\n')
 	}
-	frame = append(append(append(frame, "data: "...), data...), "\n\n"...)
+	frame = append(frame, "data: "...)
+	if len(data) > inlineEventData {
+		// Written where it is, between the frame's head and end: copied, a large event would
+		// cost a copy more and keep a buffer of its size for the rest of the stream.
+		s.frame = frame
+		return s.writeLocked(frame, data, frameEnd)
+	}
+	frame = append(append(frame, data...), frameEnd...)
 	s.frame = frame
 	return s.writeLocked(frame)
 }
+
+// applyEventOptions is the fields opts set. The options get a pointer, which moves the fields
+// to the heap: an event without options does not pay for that.
+func applyEventOptions(opts []EventOption) eventFields {
+	if len(opts) == 0 {
+		return eventFields{}
+	}
+	ev := new(eventFields)
+	for _, opt := range opts {
+		opt(ev)
+	}
+	return *ev
+}
+
+// inlineEventData is the largest event data Send copies into its frame buffer.
+const inlineEventData = 16 << 10
+
+var frameEnd = []byte("\n\n")
 
 func (s *sseSender) SetRetry(d time.Duration) error {
 	if d < 0 {
@@ -805,7 +827,8 @@ func (s *sseSender) write(frame []byte) error {
 	return s.writeLocked(frame)
 }
 
-func (s *sseSender) writeLocked(frame []byte) error {
+// writeLocked is write with s.mu held, for a frame in one part or more.
+func (s *sseSender) writeLocked(frame ...[]byte) error {
 	if s.err != nil {
 		return s.err
 	}
@@ -825,8 +848,11 @@ func (s *sseSender) writeLocked(frame []byte) error {
 			return s.err
 		}
 	}
-	if len(frame) > 0 {
-		if _, err := s.w.Write(frame); err != nil {
+	for _, part := range frame {
+		if len(part) == 0 {
+			continue
+		}
+		if _, err := s.w.Write(part); err != nil {
 			s.err = err
 			return err
 		}

@@ -718,8 +718,9 @@ func (e *EventTooLargeError) Error() string {
 }
 
 // sseEvent is one dispatched event. Type is "message" when the event had no name; ID is
-// the last event id at dispatch. Data (valid UTF-8) belongs to the event: the decoder hands
-// its buffer over rather than copying it, so a large event is held once.
+// the last event id at dispatch. Data (valid UTF-8) is the decoder's buffer until the next
+// call of Next, which may reuse it: a large event is never copied out of the buffer its line
+// was read into, and a stream of small events allocates no buffers once it has two.
 type sseEvent struct {
 	Type, ID string
 	Data     []byte
@@ -729,30 +730,84 @@ type sseEvent struct {
 // its own line splitting (LF, CR or CRLF, even when a CRLF is split between two reads), so
 // lines have no length limit but the maximum event size.
 type sseDecoder struct {
-	r         *bufio.Reader
-	max       int // 0: no limit
-	started   bool
-	skipLF    bool // the last line ended with CR: an LF right after it belongs to it
-	line      []byte
-	data      []byte // every data line followed by LF; nil before the event's first
-	eventType string
-	idBuffer  string
-	lastID    string
-	retry     time.Duration
-	hasRetry  bool
-	err       error
+	src         aheadReader // what r reads
+	r           *bufio.Reader
+	max         int // 0: no limit
+	started     bool
+	skipLF      bool     // the last line ended with CR: an LF right after it belongs to it
+	line        []byte   // the line being read
+	pieces      [][]byte // a line longer than linePiece: d.line's buffer, then pieces of that size (*)
+	lineSize    int      // the line's length so far
+	free        []byte   // the buffer the next line moves to when the line's becomes the event's data
+	data        []byte   // the event's data lines, joined by LF
+	hasData     bool     // the event has a data line (its data may still be empty)
+	dataBuf     []byte   // the buffer data was started in, reused once the event is handed out
+	eventType   string
+	lastType    string // the last event name decoded: names repeat, and are then not decoded again
+	idBuffer    string
+	lastIDValue string // the last id decoded, likewise
+	lastID      string
+	retry       time.Duration
+	hasRetry    bool
+	err         error
 }
+
+// (*) A long line is copied into one buffer once, at its end: growing d.line by append would
+// allocate about five times a long line's size (a quarter more each time), this twice.
+
+// aheadReader is what a decoder reads from: first the bytes that a long line's last read took
+// past the line's end (and the error that read returned), then the stream.
+type aheadReader struct {
+	ahead []byte
+	err   error
+	r     io.Reader
+	// filled: the last read filled its buffer (the stream had at least that much ready);
+	// failed: a read returned an error, which the decoder's bufio.Reader may be holding.
+	filled, failed bool
+}
+
+func (a *aheadReader) Read(p []byte) (int, error) {
+	if len(a.ahead) > 0 {
+		n := copy(p, a.ahead)
+		a.ahead = a.ahead[n:]
+		a.filled = n == len(p)
+		return n, nil
+	}
+	if a.err != nil {
+		a.failed = true
+		return 0, a.err
+	}
+	n, err := a.r.Read(p)
+	a.filled, a.failed = n == len(p), a.failed || err != nil
+	return n, err
+}
+
+const (
+	// A decoder reads through a buffer of smallReadBuffer bytes, which grows to largeReadBuffer
+	// once a read has filled it: a stream that keeps more ready than 4 KiB is read in fewer,
+	// larger reads, and one that trickles keeps the small buffer.
+	smallReadBuffer = 4 << 10
+	largeReadBuffer = 64 << 10
+)
 
 // longestFieldName is the room a line has beyond the event size limit: "event: ".
 const longestFieldName = len("event: ")
 
 func newSSEDecoder(r io.Reader, maxEventSize int) *sseDecoder {
-	return &sseDecoder{r: bufio.NewReader(r), max: maxEventSize}
+	d := &sseDecoder{src: aheadReader{r: r}, max: maxEventSize}
+	d.r = bufio.NewReaderSize(&d.src, smallReadBuffer)
+	return d
 }
 
 // Next returns the next event: io.EOF at the end of the input (an incomplete event is
 // discarded), *EventTooLargeError, or the reader's error. Errors are final.
 func (d *sseDecoder) Next() (sseEvent, error) {
+	// The caller is done with the last event's data: its buffer takes the next lines, unless it
+	// is a long line's, which is left to the garbage collector.
+	if d.dataBuf != nil && cap(d.dataBuf) <= linePiece {
+		d.free = d.dataBuf[:0]
+	}
+	d.dataBuf = nil
 	for d.err == nil {
 		line, err := d.readLine()
 		if err != nil {
@@ -764,15 +819,15 @@ func (d *sseDecoder) Next() (sseEvent, error) {
 			continue
 		}
 		d.lastID = d.idBuffer
-		if d.data == nil {
+		if !d.hasData {
 			d.eventType = ""
 			continue
 		}
-		ev := sseEvent{Type: d.eventType, Data: d.data[:len(d.data)-1], ID: d.lastID}
+		ev := sseEvent{Type: d.eventType, Data: d.data, ID: d.lastID}
 		if ev.Type == "" {
 			ev.Type = "message"
 		}
-		d.data, d.eventType = nil, ""
+		d.data, d.hasData, d.eventType = nil, false, ""
 		return ev, nil
 	}
 	return sseEvent{}, d.err
@@ -799,15 +854,22 @@ func (d *sseDecoder) field(line []byte) error {
 	}
 	switch string(name) {
 	case "event":
-		d.eventType = decodeUTF8(value)
+		// lastType is decoded, so valid UTF-8: a value equal to it decodes to it.
+		if string(value) != d.lastType {
+			d.lastType = decodeUTF8(value)
+		}
+		d.eventType = d.lastType
 	case "data":
-		d.appendData(line, value)
-		if d.max > 0 && len(d.data)-1 > d.max {
+		d.appendData(value)
+		if d.max > 0 && len(d.data) > d.max {
 			return &EventTooLargeError{Limit: d.max}
 		}
 	case "id":
 		if bytes.IndexByte(value, 0) < 0 {
-			d.idBuffer = decodeUTF8(value)
+			if string(value) != d.lastIDValue {
+				d.lastIDValue = decodeUTF8(value)
+			}
+			d.idBuffer = d.lastIDValue
 		}
 	case "retry":
 		// A value too large for a time.Duration is ignored, like any other unusable value.
@@ -821,22 +883,28 @@ func (d *sseDecoder) field(line []byte) error {
 	return nil
 }
 
-// appendData adds a data line's value (a part of line) to the event's data. The event's
-// first line gives the event its buffer: the value moves to the front of the line's, which
-// the next line no longer reuses, so even a large data line is never copied elsewhere.
-func (d *sseDecoder) appendData(line, value []byte) {
+// appendData adds a data line's value (a part of d.line) to the event's data. The event's
+// first line lends the event its buffer, and the next lines go to another: even a large data
+// line is never copied elsewhere.
+func (d *sseDecoder) appendData(value []byte) {
 	valid := utf8.Valid(value)
-	if d.data == nil && valid {
-		n := copy(line, value)
-		d.data, d.line = append(line[:n], '\n'), nil
+	if !d.hasData {
+		d.hasData = true
+		if valid {
+			d.data, d.dataBuf = value, d.line
+			d.line, d.free = d.free, nil
+			return
+		}
+		d.dataBuf, d.free = d.free, nil
+		d.data = append(d.dataBuf, decodeUTF8(value)...)
 		return
 	}
+	d.data = append(d.data, '\n')
 	if valid {
 		d.data = append(d.data, value...)
 	} else {
 		d.data = append(d.data, decodeUTF8(value)...)
 	}
-	d.data = append(d.data, '\n')
 }
 
 // readLine returns the next line without its terminator. A CR ends a line at once; an LF
@@ -849,12 +917,11 @@ func (d *sseDecoder) readLine() ([]byte, error) {
 			return nil, err
 		}
 	}
+	if cap(d.line) > linePiece {
+		d.line = nil // a long line's buffer is not kept for the lines after it
+	}
 	d.line = d.line[:0]
-	// A line longer than linePiece goes on in pieces of that size, copied into one buffer at the
-	// line's end: growing d.line by append would allocate about five times a long line's size (a
-	// quarter more each time), this twice.
-	var pieces [][]byte
-	size := 0
+	d.pieces, d.lineSize = d.pieces[:0], 0
 	for {
 		if d.skipLF {
 			c, err := d.r.ReadByte()
@@ -866,53 +933,108 @@ func (d *sseDecoder) readLine() ([]byte, error) {
 				_ = d.r.UnreadByte()
 			}
 		}
+		if d.r.Buffered() == 0 && len(d.pieces) > 0 && len(d.src.ahead) == 0 && !d.src.failed {
+			ended, n, err := d.readPiece()
+			if err != nil {
+				return nil, err
+			}
+			if ended {
+				return d.line, nil
+			}
+			if n > 0 {
+				continue
+			}
+			// An empty read: bufio's Peek below gives up on a reader that makes no progress.
+		}
 		if d.r.Buffered() == 0 {
+			d.growBuffer()
 			if _, err := d.r.Peek(1); err != nil {
 				return nil, err
 			}
 		}
 		chunk, _ := d.r.Peek(d.r.Buffered())
 		end := lineEnd(chunk)
-		size += end
-		if d.max > 0 && size > d.max+longestFieldName {
-			return nil, &EventTooLargeError{Limit: d.max}
+		if err := d.countLine(end); err != nil {
+			return nil, err
 		}
 		if end < len(chunk) {
-			d.line = joinLine(d.line, pieces, chunk[:end])
-			d.skipLF = chunk[end] == '\r'
+			d.endLine(chunk[:end], chunk[end])
 			_, _ = d.r.Discard(end + 1)
 			return d.line, nil
 		}
-		switch last := len(pieces) - 1; {
+		switch last := len(d.pieces) - 1; {
 		case last < 0 && len(d.line)+end <= max(cap(d.line), linePiece):
 			d.line = append(d.line, chunk...)
-		case last >= 0 && len(pieces[last])+end <= cap(pieces[last]):
-			pieces[last] = append(pieces[last], chunk...)
+		case last >= 0 && len(d.pieces[last])+end <= cap(d.pieces[last]):
+			d.pieces[last] = append(d.pieces[last], chunk...)
+		case last < 0:
+			d.pieces = append(d.pieces, d.line, append(make([]byte, 0, max(linePiece, end)), chunk...))
 		default:
-			pieces = append(pieces, append(make([]byte, 0, max(linePiece, end)), chunk...))
+			d.pieces = append(d.pieces, append(make([]byte, 0, max(linePiece, end)), chunk...))
 		}
 		_, _ = d.r.Discard(end)
 	}
 }
 
-const linePiece = 64 << 10
-
-// joinLine is head, pieces and tail in one buffer: head's when there are no pieces, else a new
-// one of the line's size.
-func joinLine(head []byte, pieces [][]byte, tail []byte) []byte {
-	if len(pieces) == 0 {
-		return append(head, tail...)
+// growBuffer replaces the empty small buffer with a large one once a read has filled it. The
+// buffer holds no error (no read failed), so the new one, on the same source, loses nothing.
+func (d *sseDecoder) growBuffer() {
+	if d.src.filled && !d.src.failed && d.r.Size() < largeReadBuffer {
+		d.r = bufio.NewReaderSize(&d.src, largeReadBuffer)
 	}
-	n := len(head) + len(tail)
-	for _, p := range pieces {
-		n += len(p)
-	}
-	line := append(make([]byte, 0, n), head...)
-	for _, p := range pieces {
-		line = append(line, p...)
-	}
-	return append(line, tail...)
 }
+
+// readPiece reads a long line on straight into its last piece (or a new one), in reads of up
+// to linePiece bytes, past r, which is empty and holds no error. The bytes read past the line's
+// end go back to r through d.src. It reports whether the line ended (it is then d.line), and how
+// many bytes it read.
+func (d *sseDecoder) readPiece() (ended bool, n int, err error) {
+	last := len(d.pieces) - 1
+	if cap(d.pieces[last])-len(d.pieces[last]) < smallReadBuffer {
+		d.pieces = append(d.pieces, make([]byte, 0, linePiece))
+		last++
+	}
+	piece := d.pieces[last]
+	n, err = d.src.Read(piece[len(piece):cap(piece)])
+	read := piece[len(piece) : len(piece)+n]
+	end := lineEnd(read)
+	if err := d.countLine(end); err != nil {
+		return false, n, err
+	}
+	if end == n {
+		d.pieces[last] = piece[:len(piece)+n]
+		return false, n, err
+	}
+	d.pieces[last] = piece[:len(piece)+end]
+	d.src.ahead, d.src.err = read[end+1:], err
+	d.endLine(nil, read[end])
+	return true, n, nil
+}
+
+// countLine adds n bytes to the line's size, which the event size limit bounds.
+func (d *sseDecoder) countLine(n int) error {
+	d.lineSize += n
+	if d.max > 0 && d.lineSize > d.max+longestFieldName {
+		return &EventTooLargeError{Limit: d.max}
+	}
+	return nil
+}
+
+// endLine ends the line with tail and the terminator term: d.line is then the whole line.
+// A long line's pieces (the first is d.line's) are copied into one buffer of its size, and let
+// go; bytes.Join does not zero the buffer before it fills it.
+func (d *sseDecoder) endLine(tail []byte, term byte) {
+	d.skipLF = term == '\r'
+	if len(d.pieces) == 0 {
+		d.line = append(d.line, tail...)
+		return
+	}
+	d.line = bytes.Join(append(d.pieces, tail), nil)
+	clear(d.pieces[:cap(d.pieces)])
+	d.pieces = d.pieces[:0]
+}
+
+const linePiece = 64 << 10
 
 // lineEnd is the index of the first CR or LF in b, or len(b). Two IndexByte scans (which
 // are vectorised) beat one IndexAny (which is not); the CR scan stops at the LF.
