@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +43,21 @@ type summary struct {
 	Min    float64 `json:"min"`
 	Max    float64 `json:"max"`
 	N      int     `json:"n"`
+}
+
+// startCPUProfile profiles this process until the returned function is called.
+func startCPUProfile(path string) (stop func()) {
+	f, err := os.Create(path)
+	if err != nil {
+		panic(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		panic(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 func summarize(samples []float64) summary {
@@ -65,7 +81,12 @@ func main() {
 	reps := flags.Int("reps", 5, "repetitions, interleaved")
 	scale := flags.Float64("scale", 1, "multiplies the stream sizes (smoke runs use a small one)")
 	url := flags.String("url", "", "stream URL (read-* modes)")
+	cpuProfile := flags.String("cpuprofile", "", "write this process's CPU profile here (for `go tool pprof`)")
 	_ = flags.Parse(os.Args[2:])
+	if *cpuProfile != "" {
+		stop := startCPUProfile(*cpuProfile)
+		defer stop()
+	}
 	var result any
 	switch mode {
 	case "parser":
