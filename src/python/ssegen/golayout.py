@@ -114,6 +114,6 @@ def remapped_go_package(
     """The go_package that the prefix or an override gives a file in place of its own option (for
     protoc-gen-go's `M<file>=` flag); "" when the file keeps its option, or has none and no prefix
     applies."""
-    option, _ = _options_of(proto_source)
-    effective = effective_go_package_of(proto_source, proto_path, prefix, overrides)
+    option, package = _options_of(proto_source)
+    effective = effective_go_package(proto_path, package, option, prefix, overrides)
     return effective if effective != option else ""

@@ -71,14 +71,18 @@ def constrain_value(model: Model, schema: Schema, rules: ValueRules) -> Schema:
         return schema
     schema = dict(schema)
     for c in rules.checks:
-        if rules.kind == "string":
-            _string(schema, c)
-        elif rules.kind == "number":
-            _number(schema, c)
-        elif rules.kind == "enum":
+        if rules.kind == "enum":
             _enum(model, schema, c, rules.type_name)
         elif c.test == "equals":
             schema["const"] = c.operand
+        elif c.test == "in":
+            schema["enum"] = list(c.operand)  # type: ignore[call-overload]
+        elif c.test == "not_in":
+            schema["not"] = {"enum": list(c.operand)}  # type: ignore[call-overload]
+        elif rules.kind == "string":
+            _string(schema, c)
+        elif rules.kind == "number":
+            _number(schema, c)
     return schema
 
 
@@ -89,12 +93,6 @@ def _string(schema: Schema, c: Check) -> None:
         schema["maxLength"] = c.operand
     if c.test == "pattern" and not c.flags and "pattern" not in schema:
         schema["pattern"] = c.operand
-    if c.test == "equals":
-        schema["const"] = c.operand
-    if c.test == "in":
-        schema["enum"] = list(c.operand)  # type: ignore[call-overload]
-    if c.test == "not_in":
-        schema["not"] = {"enum": list(c.operand)}  # type: ignore[call-overload]
     if c.test == "format" and c.operand in _FORMATS:
         schema["format"] = _FORMATS[str(c.operand)]
     if c.test == "format" and c.operand == "tuuid" and "pattern" not in schema:
@@ -102,13 +100,7 @@ def _string(schema: Schema, c: Check) -> None:
 
 
 def _number(schema: Schema, c: Check) -> None:
-    if c.test == "equals":
-        schema["const"] = c.operand
-    elif c.test == "in":
-        schema["enum"] = list(c.operand)  # type: ignore[call-overload]
-    elif c.test == "not_in":
-        schema["not"] = {"enum": list(c.operand)}  # type: ignore[call-overload]
-    elif c.test == "range":
+    if c.test == "range":
         r: Range = c.operand  # type: ignore[assignment]
         if r.exclusive:
             return  # above lo or below hi: no pair of keywords says it

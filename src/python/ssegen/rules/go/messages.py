@@ -43,9 +43,8 @@ from pants.source.source_root import SourceRoot, SourceRootRequest, SourceRootsR
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-import ssegen
 from ssegen.golayout import effective_go_package_of, remapped_go_package
-from ssegen.rules.rules import SsegenGenerationFailed, go_package_settings
+from ssegen.rules.rules import SsegenGenerationFailed, generator_files, go_package_settings
 from ssegen.rules.subsystem import SsegenSubsystem
 from ssegen.rules.target_types import SseGoMessagesInputField, SseGoMessagesSourcesField, SseProtoSourcesField
 
@@ -55,15 +54,8 @@ _OUT = "__protoc_gen_go_out"
 @functools.lru_cache(maxsize=None)
 def bundled_protos() -> Tuple[Tuple[str, bytes], ...]:
     """The annotation protos the generator ships (ssegen/protos), by import path."""
-    root = os.path.join(os.path.dirname(os.path.abspath(ssegen.__file__)), "protos")
-    found = []
-    for directory, _, names in os.walk(root, followlinks=True):
-        for name in names:
-            if name.endswith(".proto"):
-                path = os.path.join(directory, name)
-                with open(path, "rb") as f:
-                    found.append((os.path.relpath(path, root).replace(os.sep, "/"), f.read()))
-    return tuple(sorted(found))
+    root = "ssegen/protos/"
+    return tuple((path[len(root):], content) for path, content in generator_files() if path.startswith(root))
 
 
 def remapped_files(contents: DigestContents, prefix: str, overrides: Dict[str, str]) -> Dict[str, str]:
@@ -108,10 +100,13 @@ async def sse_go_message_files(
         root = roots.path_to_root[PurePath(content.path)].path
         import_path = content.path if root == "." else os.path.relpath(content.path, root)
         text = content.content.decode(errors="replace")
-        remapped = remapped_go_package(text, import_path, prefix, overrides)
-        own = "" if content.path in with_protobuf_sources else effective_go_package_of(text, import_path, prefix, overrides)
-        if remapped or own:
-            go_packages[import_path] = remapped or own
+        if content.path in with_protobuf_sources:
+            # Its messages are the protobuf backend's, at its own go_package, unless that is remapped.
+            go_package = remapped_go_package(text, import_path, prefix, overrides)
+        else:
+            go_package = effective_go_package_of(text, import_path, prefix, overrides)
+        if go_package:
+            go_packages[import_path] = go_package
     return SseGoMessageFiles(FrozenDict(sorted(go_packages.items())))
 
 

@@ -337,7 +337,7 @@ async def build_sse_go_messages_package(
     request: SseGoMessagesCodegenBuildRequest, analyzer: PackageAnalyzerSetup, all_go_mods: AllGoModTargets
 ) -> FallibleBuildGoPackageRequest:
     return await _build_generated_package(
-        request, analyzer, all_go_mods, SseGoMessagesInputField, SseGoMessagesSourcesField, "remapped protos"
+        request, analyzer, all_go_mods, SseGoMessagesInputField, SseGoMessagesSourcesField, "protos whose messages ssegen generates"
     )
 
 
