@@ -77,8 +77,9 @@ def required_modules(modules: List[Path]) -> List[str]:
     return sorted({m.group(1) for d in modules for m in _REQUIREMENT.finditer((d / "go.mod").read_text(encoding="utf-8"))})
 
 
-def provided_by(import_path: str, required: List[str]) -> Optional[str]:
-    return next((m for m in required if import_path == m or import_path.startswith(m + "/")), None)
+def provided_by(import_path: str, required: List[str]) -> bool:
+    """Whether one of the required modules holds the package at import_path."""
+    return any(import_path == m or import_path.startswith(m + "/") for m in required)
 
 
 def layout(codegen: Path, out: Path, modules: List[Path]) -> List[str]:
